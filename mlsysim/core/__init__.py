@@ -1,0 +1,1 @@
+"""Core: the unit registry, typed quantities, errors and precisions."""

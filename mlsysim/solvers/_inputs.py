@@ -1,0 +1,68 @@
+"""Input coercion shared by the solvers: names to registry objects, numbers checked."""
+
+from __future__ import annotations
+
+import math
+
+from ..core.errors import ConfigError
+
+
+def as_model(m):
+    if isinstance(m, str):
+        from ..registry import Models
+
+        return Models.get(m)
+    if not hasattr(m, "_fast"):
+        raise ConfigError(f"model: expected a workload or its name, got {type(m).__name__}")
+    return m
+
+
+def as_hardware(h):
+    if isinstance(h, str):
+        from ..registry import Hardware
+
+        return Hardware.get(h)
+    if not hasattr(h, "compute"):
+        raise ConfigError(f"hardware: expected a HardwareNode or its name, got {type(h).__name__}")
+    return h
+
+
+def as_fleet(f):
+    if isinstance(f, str):
+        from ..registry import Systems
+
+        return Systems.Clusters.get(f)
+    return f
+
+
+def check_positive_int(v, name: str, maximum: int = 10**9) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or isinstance(v, float) and (not math.isfinite(v) or v != int(v)):
+        raise ConfigError(f"{name}: expected a positive whole number, got {v!r}")
+    v = int(v)
+    if v < 1:
+        raise ConfigError(f"{name}: must be at least 1, got {v}")
+    if v > maximum:
+        raise ConfigError(f"{name}: {v} is larger than the supported maximum {maximum:,}")
+    return v
+
+
+def check_efficiency(v, name: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ConfigError(f"{name}: expected a fraction between 0 and 1, got {v!r}")
+    if not 0 < v <= 1:
+        raise ConfigError(f"{name}: must be in (0, 1], got {v}")
+    return float(v)
+
+
+_UNITS = {"time": "s", "information": "B", "bandwidth": "B/s", "power": "W", "currency": "USD"}
+
+
+def opt_quantity(v, dimension: str, name: str, *, allow_zero: bool = False) -> float:
+    """A quantity input as an SI float (seconds, bytes, ...); numbers are not accepted without units."""
+    from ..core.units import parse_quantity
+
+    try:
+        q = parse_quantity(v, dimension, allow_zero=allow_zero)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    return float(q.to(_UNITS[dimension]).magnitude)

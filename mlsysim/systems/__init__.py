@@ -1,0 +1,5 @@
+"""Layer D: systems (``Node``, ``NetworkFabric``, ``Fleet``)."""
+
+from .types import Fleet, NetworkFabric, Node
+
+__all__ = ["Fleet", "NetworkFabric", "Node"]
