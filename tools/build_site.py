@@ -83,6 +83,7 @@ def expand(patterns: Iterable[str]) -> list[Path]:
         elif not any(c in pat for c in "*?["):
             continue
         else:
+            pat = pat + "/*" if pat.endswith("**") else pat  # before Python 3.13, "**" alone matches folders only
             out.update(f for f in ROOT.glob(pat) if f.is_file() and "__pycache__" not in f.parts)
     return sorted(out)
 
@@ -446,14 +447,18 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         if not args.check_only:
-            for stage in (
-                lambda: generate_pages(args.force),
-                lambda: build_reference(args.force),
-                lambda: copy_assets(args.force),
-                lambda: render(args.force, args.renderer),
+            for name, stage in (
+                ("generate_pages", lambda: generate_pages(args.force)),
+                ("build_reference", lambda: build_reference(args.force)),
+                ("copy_assets", lambda: copy_assets(args.force)),
+                ("render", lambda: render(args.force, args.renderer)),
             ):
+                t = time.perf_counter()
                 stage()
+                say(f"{name}: {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
         post_render()
+        say(f"post_render: {time.perf_counter() - t:.1f} s")
     except BuildError as e:
         print(f"[site] error: {e}", file=sys.stderr)
         return 1

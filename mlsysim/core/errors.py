@@ -59,6 +59,11 @@ class SLAViolation(MlsysimError):
         self.metric, self.value, self.limit = metric, value, limit
 
 
+import re
+
+_NESTED = re.compile(r"^([A-Z][A-Za-z]+): ([A-Za-z_][\w.\[\]]*: .*)$")
+
+
 def _loc(loc) -> str:
     parts: list[str] = []
     for p in loc:
@@ -90,6 +95,10 @@ def format_validation_error(exc, where: str | None = None) -> str:
         msg = "required field is missing"
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+        # a nested spec's own one-line error ("MemoryHierarchy: bandwidth: ...") joins the path
+        m = _NESTED.match(msg)
+        if m and path:
+            return f"{where + ': ' if where else ''}{path}.{m.group(2)}"
     elif msg.startswith("Assertion failed, "):
         msg = msg[len("Assertion failed, ") :]
     if kind not in ("missing", "extra_forbidden") and "input" in e and kind.endswith("_type"):

@@ -40,7 +40,7 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "price_per_time": ("[currency] / [time]", "2.5 USD/h"),
     "carbon_intensity": ("[emissions] * [time] ** 2 / [mass] / [length] ** 2", "400 gCO2e/kWh"),
     "emissions": ("[emissions]", "552 tCO2e"),
-    "water_intensity": ("[time] ** 2 / [mass] / [length]", "1.8 L/kWh"),
+    "water_intensity": ("[length] * [time] ** 2 / [mass]", "1.8 L/kWh"),
     "frequency": ("1 / [time]", "1.5 GHz"),
     "dimensionless": ("", "0.8"),
 }

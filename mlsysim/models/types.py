@@ -81,6 +81,8 @@ class TransformerWorkload(Workload):
     seq_len: int = 2048
     parameters: float | None = None
     active_parameters: float | None = None
+    nominal_parameters: float | None = None
+    nominal_active_parameters: float | None = None
     gated_mlp: bool = True
     tied_embeddings: bool = False
     # Mixture of experts
@@ -96,7 +98,7 @@ class TransformerWorkload(Workload):
     v_head_dim: int | None = None
     qk_nope_head_dim: int | None = None
 
-    _p = field_validator("parameters", "active_parameters", mode="before")(classmethod(lambda cls, v: _count(v)))
+    _p = field_validator("parameters", "active_parameters", "nominal_parameters", "nominal_active_parameters", mode="before")(classmethod(lambda cls, v: _count(v)))
 
     @model_validator(mode="after")
     def _check(self):
@@ -118,7 +120,7 @@ class TransformerWorkload(Workload):
             raise ValueError(f"experts_per_token ({self.experts_per_token}) exceeds num_experts ({self.num_experts})")
         if self.dense_layers < 0 or self.dense_layers > self.layers:
             raise ValueError(f"dense_layers must be between 0 and layers ({self.layers})")
-        for f in ("parameters", "active_parameters"):
+        for f in ("parameters", "active_parameters", "nominal_parameters", "nominal_active_parameters"):
             v = getattr(self, f)
             if v is not None and not (v > 0 and v < 1e16):
                 raise ValueError(f"{f} must be a positive count below 1e16, got {v}")
@@ -201,7 +203,10 @@ class TransformerWorkload(Workload):
 
     @property
     def total_parameters(self) -> float:
-        """All parameters: the source's figure when given, else derived."""
+        """All parameters: ``parameters`` when given, else derived from the shapes.
+
+        Registry entries keep the model card's rounded figure ("7B") as ``nominal_parameters``
+        and use the exact count from the shapes (6.74e9 for Llama 2 7B)."""
         return self.parameters if self.parameters is not None else self.derived_parameters()
 
     @property
@@ -211,6 +216,8 @@ class TransformerWorkload(Workload):
             return self.active_parameters
         if not self.is_moe:
             return self.total_parameters
+        if self.parameters is None:
+            return self.derived_parameters(active=True)
         return self.derived_parameters(active=True) * (self.total_parameters / self.derived_parameters())
 
     def matmul_parameters(self, *, active: bool = True) -> float:

@@ -98,9 +98,23 @@ def allreduce_efficiency(hw) -> Default:
 
 
 @lru_cache(maxsize=64)
+def collective_latency(hw_id: str | None, tier: str | None) -> Default:
+    """Per-step latency α of an intra-node ring, from a measured small-message all-reduce:
+    α = T_small / (2(n−1)) (the ring's latency term). 0 when no row exists."""
+    rows = [r for r in calibration_rows() if r.get("quantity") == "allreduce_latency"]
+    mine = [r for r in rows if r.get("hardware") == hw_id] or rows
+    if not mine:
+        return Default(0.0, "no calibration row for collective latency: not counted")
+    from ..core.units import Q_
+
+    vals = [float(Q_(r["measured"]).to("s").magnitude) / (2 * (int(r.get("gpus", 8)) - 1)) for r in mine]
+    return Default(statistics.median(vals), "calibration:" + ",".join(r["id"] for r in mine))
+
+
+@lru_cache(maxsize=64)
 def launch_overhead(hw_id: str | None, tier: str | None) -> Default:
     """Fixed cost per kernel launch (seconds), from a calibration row of quantity 'launch_overhead'."""
-    rows = [r for r in calibration_rows() if r.get("quantity") == "launch_overhead"]
+    rows = [r for r in calibration_rows() if r.get("quantity") == "launch_overhead"]  # per-kernel, datacenter
     mine = [r for r in rows if r.get("hardware") == hw_id] or [r for r in rows if _tier_of(r.get("hardware", "")) == tier]
     if not mine:
         return Default(0.0, "no calibration row for kernel launch overhead: not counted")

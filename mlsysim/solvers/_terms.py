@@ -29,7 +29,6 @@ def hw_terms(hw) -> dict:
             "pcie": float(ic.pcie_bandwidth.to("B/s").magnitude) if ic and ic.pcie_bandwidth is not None else None,
             "rates": {},
         }
-        object.__setattr__(hw, "_fast", None)
         hw._fast = t
     return t
 
