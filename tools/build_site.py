@@ -21,7 +21,6 @@ Usage: ``python tools/build_site.py [--force] [--renderer auto|quarto|smalldocs]
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import importlib.util
 import json
 import os

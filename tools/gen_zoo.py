@@ -5,30 +5,25 @@ zoo/index.qmd is written by hand. Every entry gets an anchor ``<kind>-<id>`` (e.
 ``hardware.qmd#hardware-H100``) and a link to its source. Column headers carry the units; values
 are converted exactly (GB = 1e9 B).
 
-Registry entries are read by ``load(kind)``, the one place that knows where they come from: the
-package API (``mlsysim.Hardware.all()`` ...) when it exists, else the TOML files in
-``mlsysim/data/`` read directly (format: CONTRIBUTING.md).
+Registry entries are read by ``load(kind)`` through the package API (``mlsysim.Hardware.all()``,
+...), so the pages show exactly what the package loads, validated and with units.
 
-Usage: ``python tools/gen_zoo.py [--data DIR] [--out DIR]``
+Usage: ``python tools/gen_zoo.py [--out DIR]``
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
-import tomllib
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "mlsysim" / "data"
 OUT = ROOT / "zoo"
 if str(ROOT) not in sys.path:  # the package from this checkout, installed or not
     sys.path.insert(0, str(ROOT))
 
-# What a change to means the pages must be rebuilt (read by tools/build_site.py)
+# A change to any of these files means the pages must be rebuilt (read by tools/build_site.py)
 INPUTS = ["mlsysim/data/**/*.toml", "mlsysim/**/*.py", "mlsysim/**/*.txt"]
 OUTPUTS = ["zoo/hardware.qmd", "zoo/models.qmd", "zoo/systems.qmd", "zoo/infra.qmd"]
 
@@ -38,71 +33,29 @@ FAMILIES = ["language", "vision", "recommendation", "tiny"]
 PRECISIONS = ["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
 INTEGER = {"int8", "int4"}
 
-# kind -> (the API's registry, as a dotted path under mlsysim; the folder under mlsysim/data)
+# kind -> its registry, as a dotted path under mlsysim
 KINDS = {
-    "hardware": ("Hardware", "hardware"),
-    "models": ("Models", "models"),
-    "fabrics": ("Systems.Fabrics", "fabrics"),
-    "nodes": ("Systems.Nodes", "nodes"),
-    "clusters": ("Systems.Clusters", "clusters"),
-    "grids": ("Infra.Grids", "grids"),
-    "datacenters": ("Infra.Datacenters", "datacenters"),
+    "hardware": "Hardware",
+    "models": "Models",
+    "fabrics": "Systems.Fabrics",
+    "nodes": "Systems.Nodes",
+    "clusters": "Systems.Clusters",
+    "grids": "Infra.Grids",
+    "datacenters": "Infra.Datacenters",
 }
 
 
 # ---------------------------------------------------------------- reading the registries
 
 
-def load(kind: str, data: Path | None = None) -> list:
-    """The entries of one registry: through the package API when it exists, else from TOML."""
-    api = None if data else _api(kind)
-    return list(api()) if api else _from_toml(kind, data or DATA)
+def load(kind: str) -> list:
+    """The entries of one registry, through the package API (``mlsysim.Hardware.all()``, ...)."""
+    import mlsysim
 
-
-def _api(kind: str):
-    """``mlsysim.<Registry>.all`` when the package provides it, else None."""
-    try:
-        import mlsysim
-    except ImportError:
-        return None
-    obj = mlsysim
-    for part in KINDS[kind][0].split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return None
-    return getattr(obj, "all", None)
-
-
-_QTY = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-zµμ%/]")
-_TEXT_KEYS = {"id", "name", "title", "url", "notes", "description", "aliases", "vendor", "architecture", "kind", "topology", "scaleup"}
-
-
-def _from_toml(kind: str, data: Path) -> list:
-    """Read ``<data>/<folder>/**/*.toml`` into objects shaped like the API's (attribute access,
-    quantities as pint Quantities). Hardware gets ``tier`` and models ``family`` from their folder;
-    hardware peaks are under ``compute.peaks``."""
-    from mlsysim.core.units import Q_
-
-    def conv(key, value):
-        if isinstance(value, dict):
-            return SimpleNamespace(**{k: conv(k, v) for k, v in value.items()})
-        if isinstance(value, str) and key not in _TEXT_KEYS and _QTY.match(value):
-            return Q_(value)
-        return value
-
-    folder = data / KINDS[kind][1]
-    out = []
-    for f in sorted(folder.rglob("*.toml")):
-        raw = tomllib.loads(f.read_text(encoding="utf-8"))
-        group = f.parent.name if f.parent != folder else None
-        if kind == "hardware":
-            raw.setdefault("tier", group)
-            raw["compute"] = {"peaks": raw.get("compute", {})}
-        elif kind == "models":
-            raw.setdefault("family", group)
-        raw.setdefault("source", {})
-        out.append(conv("", raw))
-    return out
+    registry = mlsysim
+    for part in KINDS[kind].split("."):
+        registry = getattr(registry, part)
+    return list(registry.all())
 
 
 # ---------------------------------------------------------------- formatting
@@ -185,11 +138,11 @@ def table(headers: list[str], rows: list[list[str]], align: str | None = None) -
     rule = ["---:" if a == "r" else ":---" for a in align]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
+    return "::: {.zoo-table}\n\n" + "\n".join(lines) + "\n\n:::"
 
 
 def page(title: str, description: str, body: list[str]) -> str:
-    front = f'---\n# generated by tools/gen_zoo.py, do not edit\ntitle: "{title}"\ndescription: "{description}"\n---\n\n'
+    front = f'---\n# generated by tools/gen_zoo.py, do not edit\ntitle: "{title}"\ndescription: "{description}"\npage-layout: full\n---\n\n'
     return front + MARK + "\n\n" + "\n\n".join(body).rstrip() + "\n"
 
 
@@ -250,7 +203,6 @@ def hardware_page(entries: list) -> str:
             r = ridge(h)
             rows.append([
                 name_cell("hardware", h),
-                text(get(h, "vendor", "—")),
                 str(get(h, "year", "—")),
                 f"{val(peak, rate)} ({prec})" if peak is not None else "—",
                 val(get(h, "memory.capacity"), cap),
@@ -260,8 +212,8 @@ def hardware_page(entries: list) -> str:
                 source_cell(h),
             ])  # fmt: skip
         body.append(table(
-            ["Device", "Vendor", "Year", f"Dense peak ({rate_h})", f"Memory ({cap})", f"Bandwidth ({bw})", "Ridge point (FLOP/byte)", f"TDP ({power})", "Source"],
-            rows, "lllrrrrrl",
+            ["Device", "Year", f"Dense peak ({rate_h})", f"Memory ({cap})", f"Bandwidth ({bw})", "Ridge point (FLOP/byte)", f"TDP ({power})", "Source"],
+            rows, "llrrrrrl",
         ))  # fmt: skip
         present = [p for p in PRECISIONS if any(p in peaks_of(h) for h in rows_hw)]
         if present:
@@ -425,11 +377,12 @@ def systems_page(fabrics: list, nodes: list, clusters: list, hardware: list) -> 
             node = get(c, "node")
             n = node_by.get(ref_id(node)) or (node if not isinstance(node, str) else None)
             per, cnt = get(n, "accelerators_per_node"), get(c, "count")
-            site = get(c, "datacenter") or get(c, "grid")
+            dc, grid = get(c, "datacenter"), get(c, "grid")
+            site = link("infra.qmd", "datacenter", dc, {}) if dc else link("infra.qmd", "grid", grid, {}) if grid else "—"
             rows.append([
                 name_cell("cluster", c), link("", "node", node, node_by), f"{cnt:,}" if cnt else "—",
                 f"{per * cnt:,}" if per and cnt else "—", link("", "fabric", get(c, "fabric"), fab_by),
-                text(ref_id(site) or "—"), source_cell(c),
+                site, source_cell(c),
             ])  # fmt: skip
         body.append(table(["Cluster", "Node", "Nodes", "Accelerators", "Fabric", "Site", "Source"], rows, "llrrlll"))
     else:
@@ -460,9 +413,9 @@ def infra_page(grids: list, datacenters: list) -> str:
 # ---------------------------------------------------------------- main
 
 
-def anchors(data: Path | None = None) -> dict[str, list[str]]:
+def anchors() -> dict[str, list[str]]:
     """The anchor of every entry, by page (``hardware.html`` ...): what the site test checks."""
-    a = lambda kind, reg: [anchor(kind, e) for e in load(reg, data)]  # noqa: E731
+    a = lambda kind, reg: [anchor(kind, e) for e in load(reg)]  # noqa: E731
     return {
         "hardware.html": a("hardware", "hardware"),
         "models.html": a("model", "models"),
@@ -473,16 +426,14 @@ def anchors(data: Path | None = None) -> dict[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write the zoo catalog pages from the registries.")
-    ap.add_argument("--data", type=Path, help="read TOML files from this folder instead of the package")
     ap.add_argument("--out", type=Path, default=OUT, help="where to write the pages (default: zoo/)")
     args = ap.parse_args(argv)
-    d = args.data
-    hardware = load("hardware", d)
+    hardware = load("hardware")
     pages = {
         "hardware.qmd": hardware_page(hardware),
-        "models.qmd": models_page(load("models", d)),
-        "systems.qmd": systems_page(load("fabrics", d), load("nodes", d), load("clusters", d), hardware),
-        "infra.qmd": infra_page(load("grids", d), load("datacenters", d)),
+        "models.qmd": models_page(load("models")),
+        "systems.qmd": systems_page(load("fabrics"), load("nodes"), load("clusters"), hardware),
+        "infra.qmd": infra_page(load("grids"), load("datacenters")),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     for name, content in pages.items():
