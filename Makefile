@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-NODE_STAMP := node_modules/.installed-$(shell cksum package.json 2>/dev/null | cut -d' ' -f1)
+NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 PORT ?= 4200
 
 .PHONY: help setup node chromium site serve test test-fast bench fuzz check clean
@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-$(NODE_STAMP): package.json
-	npm install --no-audit --no-fund --loglevel=error
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@rm -f node_modules/.installed-*
 	@touch $@
 
@@ -58,4 +58,4 @@ fuzz: setup
 	$(VPY) tools/fuzz.py --seconds $${FUZZ_SECONDS:-60}
 
 clean:
-	rm -rf _site reference .bench build dist *.egg-info
+	rm -rf _site reference .bench build dist *.egg-info site/vendor .site-build _version.yml .quarto zoo/hardware.qmd zoo/models.qmd zoo/systems.qmd zoo/infra.qmd

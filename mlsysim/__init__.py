@@ -30,6 +30,8 @@ _EXPORTS = {
     # solvers
     "SingleNodeModel": ".solvers.roofline", "PerformanceProfile": ".solvers.roofline", "Engine": ".solvers.roofline",
     "ServingModel": ".solvers.serving", "ServingResult": ".solvers.serving",
+    "SystemEvaluator": ".evaluation.evaluator", "SystemEvaluation": ".evaluation.scorecard", "WALLS": ".evaluation.walls",
+    "load_config": ".config.loader", "SimulationConfig": ".config.schema",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

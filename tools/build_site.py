@@ -102,9 +102,13 @@ def stale(stage: str, inputs: list[Path], outputs: list[Path] = (), key: str = "
     return newest(inputs) > stamp.stat().st_mtime
 
 
-def done(stage: str, key: str = "") -> None:
+def done(stage: str, started: float, key: str = "") -> None:
+    """Record a successful run. The stamp carries the time the stage *started*, so an input
+    edited while it ran is still newer than the stamp and triggers the next build."""
     STAMPS.mkdir(exist_ok=True)
-    (STAMPS / stage).write_text(key, encoding="utf-8")
+    stamp = STAMPS / stage
+    stamp.write_text(key, encoding="utf-8")
+    os.utime(stamp, (started, started))
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -191,9 +195,9 @@ def generate_pages(force: bool) -> None:
         if not force and not stale(path.stem, inputs, outputs):
             say(f"{rel}: up to date")
             continue
-        t = time.perf_counter()
+        t, started = time.perf_counter(), time.time()
         mod.main([])
-        done(path.stem)
+        done(path.stem, started)
         say(f"{rel}: {len(outputs)} page(s) in {time.perf_counter() - t:.1f} s")
 
 
@@ -220,12 +224,16 @@ def build_reference(force: bool) -> None:
     if not force and not stale("quartodoc", inputs, [index]):
         say("reference/: up to date")
         return
+    started = time.time()
     qd = tool("quartodoc")
     cmd = [qd, "build"] if qd else [sys.executable, "-m", "quartodoc", "build"]
     if ref.exists():  # drop pages of objects that were removed from the config
         shutil.rmtree(ref)
     run(cmd, "quartodoc build (pip install 'quartodoc==0.11.1' 'griffe<2')")
-    done("quartodoc")
+    inventory = ROOT / "objects.json"  # quartodoc always writes its inventory to the root; keep it with the pages
+    if inventory.exists():
+        shutil.move(inventory, ref / "objects.json")
+    done("quartodoc", started)
 
 
 # ---------------------------------------------------------------- 3. browser assets
@@ -255,6 +263,7 @@ def copy_assets(force: bool) -> None:
     if not force and not stale("assets", inputs, outputs):
         say("site/vendor/: up to date")
         return
+    started = time.time()
     if VENDOR.exists():
         shutil.rmtree(VENDOR)
     count = 0
@@ -274,7 +283,7 @@ def copy_assets(force: bool) -> None:
         lic = next((p for p in (nm / name).glob("LICENSE*") if p.is_file()), None)
         if lic:
             shutil.copy(lic, dest / "LICENSE.txt")
-    done("assets")
+    done("assets", started)
     say(f"site/vendor/: {count} files from {len(deps)} npm packages")
 
 
@@ -302,8 +311,9 @@ def render(force: bool, choice: str) -> None:
         say("_site/: up to date")
         return
     (STAMPS / "render").unlink(missing_ok=True)
+    started = time.time()
     run(cmd, f"{name} render")
-    done("render", key=name)
+    done("render", started, key=name)
 
 
 # ---------------------------------------------------------------- 5. post-render

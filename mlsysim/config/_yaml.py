@@ -49,3 +49,32 @@ def safe_load(text: str, path) -> object:
     if data is None:
         raise ConfigError(f"{path}: file has no content")
     return data
+
+
+def load_with_lines(text: str, path) -> tuple[object, dict]:
+    """Parse YAML (or JSON, a subset) and return (data, {path tuple: line number})."""
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover
+        raise ConfigError(f"{path}: reading YAML needs pyyaml (pip install 'mlsysim[cli]')") from None
+    lines: dict = {}
+
+    def walk(node, prefix):
+        lines[prefix] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
+                lines[prefix + (key,)] = k.start_mark.line + 1
+                walk(v, prefix + (key,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                walk(v, prefix + (i,))
+
+    data = safe_load(text, path)  # checks aliases, depth, syntax first
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            walk(node, ())
+    except Exception:  # line numbers are a convenience
+        pass
+    return data, lines

@@ -1,0 +1,258 @@
+"""Load a simulation config file: strict validation with file, line and field path in errors,
+then resolution of registry names into typed objects."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..core.errors import ConfigError, UnknownNameError
+from .schema import SimulationConfig
+
+__all__ = ["load_config", "LoadedConfig", "config_from_dict", "json_schema"]
+
+_MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config with registry names resolved to objects."""
+
+    config: SimulationConfig
+    path: str
+    model: object
+    hardware: object
+    fleet: object | None
+    grid: object | None
+    datacenter: object | None
+
+    @property
+    def name(self) -> str:
+        return self.config.name or Path(self.path).stem
+
+    @property
+    def batch_size(self) -> int:
+        return self.config.workload.batch_size
+
+    @property
+    def precision(self) -> str:
+        return self.config.workload.precision
+
+    @property
+    def seq_len(self):
+        return self.config.workload.seq_len
+
+    @property
+    def mode(self) -> str:
+        return self.config.workload.mode
+
+
+def _read(path: Path) -> tuple[object, dict]:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory, not a config file")
+    raw = path.read_bytes()
+    if len(raw) > _MAX_BYTES:
+        raise ConfigError(f"{path}: file is larger than 1 MB")
+    if not raw.strip():
+        raise ConfigError(f"{path}: file is empty")
+    if b"\x00" in raw:
+        raise ConfigError(f"{path}: binary data, not a text config")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply") from None
+        try:
+            from ._yaml import load_with_lines
+
+            _d, lines = load_with_lines(text, path)
+        except Exception:
+            lines = {}
+        return data, lines
+    if suffix in (".yaml", ".yml"):
+        from ._yaml import load_with_lines
+
+        return load_with_lines(text, path)
+    if suffix == ".toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text), {}
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    raise ConfigError(f"{path}: unknown config type {suffix or '(none)'}; use .yaml, .yml, .json or .toml")
+
+
+def _reject_constant(name):
+    raise ConfigError(f"JSON constant {name} is not allowed (use a finite number)")
+
+
+def _section_fields(loc: tuple) -> list[str]:
+    """Valid keys at a location of the config (for 'did you mean')."""
+    from . import schema as S
+
+    model = S.SimulationConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        f = model.model_fields.get(part) or next((x for x in model.model_fields.values() if x.alias == part), None)
+        if f is None:
+            return []
+        ann = f.annotation
+        inner = getattr(ann, "__args__", None)
+        if inner:
+            ann = next((a for a in inner if isinstance(a, type) and issubclass(a, S._Section)), ann)
+        if isinstance(ann, type) and issubclass(ann, S._Section):
+            model = ann
+        else:
+            return []
+    return [f.alias or k for k, f in model.model_fields.items()]
+
+
+def _fmt_loc(loc) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (("." if out else "") + str(p))
+    return out
+
+
+def _validation_message(exc: ValidationError, path, lines: dict) -> str:
+    e = exc.errors(include_url=False)[0]
+    loc = tuple(p for p in e.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+    kind = e.get("type", "")
+    msg = e.get("msg", "invalid")
+    if kind == "extra_forbidden":
+        valid = _section_fields(loc)
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        msg = "unknown key" + (f"; did you mean {close[0]!r}?" if close else (f"; valid keys: {', '.join(valid)}" if valid else ""))
+    elif kind == "missing":
+        msg = "required field is missing"
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    elif kind in ("int_type", "int_parsing", "float_type", "float_parsing", "string_type", "bool_type", "literal_error",
+                  "greater_than_equal", "less_than_equal", "greater_than", "less_than", "int_from_float", "finite_number",
+                  "string_too_long", "too_long", "dict_type", "model_type", "list_type"):
+        got = e.get("input")
+        shown = repr(got)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        msg = f"{msg[0].lower()}{msg[1:]} (got {shown})" if kind not in ("dict_type", "model_type") else f"expected a mapping of keys, got {type(got).__name__}"
+    line = None
+    for n in range(len(loc), -1, -1):
+        line = lines.get(loc[:n])
+        if line is not None:
+            break
+    where = f"{path}: line {line}: " if line else f"{path}: "
+    more = len(exc.errors()) - 1
+    return f"{where}{_fmt_loc(loc) or '(top level)'}: {msg}" + (f" (and {more} more)" if more > 0 else "")
+
+
+def config_from_dict(data, where: str = "config", lines: dict | None = None) -> LoadedConfig:
+    """Validate and resolve a config given as a dict (as the MCP server does)."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping with workload and hardware sections, got {type(data).__name__}")
+    try:
+        cfg = SimulationConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, where, lines)) from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply") from None
+    return _resolve(cfg, where, lines)
+
+
+def load_config(path) -> LoadedConfig:
+    """Read, validate and resolve a YAML/JSON/TOML simulation config file."""
+    p = Path(path)
+    data, lines = _read(p)
+    return config_from_dict(data, str(p), lines)
+
+
+def _resolve(cfg: SimulationConfig, where: str, lines: dict) -> LoadedConfig:
+    from .. import registry as R
+    from ..core.precision import normalize_precision
+
+    def at(*loc):
+        line = lines.get(loc)
+        return f"{where}: line {line}: " if line else f"{where}: "
+
+    def get(kind, name, *loc):
+        try:
+            return R.registry(kind).get(name)
+        except UnknownNameError as exc:
+            raise ConfigError(f"{at(*loc)}{'.'.join(loc)}: {exc}") from None
+        except ConfigError as exc:
+            raise ConfigError(f"{at(*loc)}{'.'.join(loc)}: {exc}") from None
+
+    try:
+        normalize_precision(cfg.workload.precision)
+    except ConfigError as exc:
+        raise ConfigError(f"{at('workload', 'precision')}workload.precision: {exc}") from None
+    model = get("model", cfg.workload.name, "workload", "name")
+    hw_s = cfg.hardware
+    fleet = None
+    if hw_s.cluster:
+        fleet = get("cluster", hw_s.cluster, "hardware", "cluster")
+        hardware = fleet.node.accelerator
+        if hw_s.name and get("hardware", hw_s.name, "hardware", "name") is not hardware:
+            raise ConfigError(f"{at('hardware', 'name')}hardware.name: {hw_s.name} differs from the accelerator of cluster {fleet.id} ({hardware.id})")
+        if hw_s.nodes:
+            fleet = fleet.copy(count=hw_s.nodes)
+    else:
+        hardware = get("hardware", hw_s.name, "hardware", "name") if hw_s.name else None
+        node = get("node", hw_s.node, "hardware", "node") if hw_s.node else None
+        if node is None:
+            node = _default_node(hardware, hw_s.accelerators_per_node)
+        elif hw_s.accelerators_per_node:
+            node = node.copy(accelerators_per_node=hw_s.accelerators_per_node)
+        hardware = hardware or node.accelerator
+        fabric = get("fabric", hw_s.fabric, "hardware", "fabric") if hw_s.fabric else _default_fabric(hardware)
+        from ..systems.types import Fleet
+
+        fleet = Fleet(name=f"{hw_s.nodes or 1} x {node.name}", node=node, count=hw_s.nodes or 1, fabric=fabric)
+    grid = get("grid", cfg.ops.region, "ops", "region") if cfg.ops.region else None
+    dc = get("datacenter", cfg.ops.datacenter, "ops", "datacenter") if cfg.ops.datacenter else None
+    if grid is None and dc is not None:
+        grid = dc.grid
+    return LoadedConfig(config=cfg, path=where, model=model, hardware=hardware, fleet=fleet, grid=grid, datacenter=dc)
+
+
+def _default_node(hw, per_node: int | None):
+    """The registry's node for this accelerator, or a generic one (8 per node in the cloud tier, else 1)."""
+    from .. import registry as R
+    from ..systems.types import Node
+
+    for n in R.registry("node").all():
+        if n.accelerator is hw:
+            return n.copy(accelerators_per_node=per_node) if per_node else n
+    count = per_node or (8 if hw.tier in (None, "cloud") else 1)
+    return Node(name=f"{count}x {hw.id or hw.name} node", accelerator=hw, accelerators_per_node=count,
+                nics_per_node=count if hw.tier in (None, "cloud") else 1,
+                nic_bandwidth="400 Gbit/s" if hw.tier in (None, "cloud") else "1 Gbit/s")
+
+
+def _default_fabric(hw):
+    from .. import registry as R
+
+    return R.registry("fabric").get("InfiniBand_NDR" if hw.tier in (None, "cloud") else "Ethernet_100G")
+
+
+def json_schema() -> dict:
+    """JSON Schema of the config file (for editors and agents)."""
+    schema = SimulationConfig.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "mlsysim simulation config"
+    return schema

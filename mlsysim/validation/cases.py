@@ -1,0 +1,217 @@
+"""Validation cases: published measurements, loaded from ``mlsysim/data/validation/<family>/*.toml``.
+
+One file per measurement. Each names the workload, the system, the configuration the source
+states, the measured value with its unit, the source with a locator (table, figure, log file)
+and a confidence grade ([V] read in the primary source, [S] secondary, [U] uncertain)::
+
+    id = "gptfast_llama2_7b_bf16_1gpu_a100_330w"
+    family = "serving"
+    title = "..."
+    metric = "decode_tokens_per_second"
+    measured = "104.9 tok/s"
+    bottleneck = "memory"            # optional: only when the source states it
+
+    [workload]  model = "Llama2_7B"
+    [system]    hardware = "A100"  gpus = 1  power_cap = "330 W"
+    [config]    tp = 1  batch_size = 1  input_len = 5  precision = "bf16"
+    [source]    url = "..."  locator = "..."  confidence = "V"  quote = "..."
+
+Calibration rows (``mlsysim/data/calibration/``) are a different thing: the microbenchmarks the
+solvers' default efficiencies come from. They are listed by :func:`calibration_rows` with the
+default each one feeds, and never counted in error figures.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..core.errors import ConfigError
+from ..registry import DATA_DIR
+
+__all__ = ["Case", "FAMILIES", "load_cases", "load_case", "CalibrationRow", "calibration_rows", "VALIDATION_DIR"]
+
+VALIDATION_DIR = DATA_DIR / "validation"
+
+#: families in report order, with the minimum number of cases each must hold
+FAMILIES: dict[str, int] = {
+    "training": 12,
+    "serving": 12,
+    "collectives": 4,
+    "energy": 5,
+    "compute": 5,
+    "reliability": 2,
+}
+
+_TOP = {"id", "family", "title", "metric", "measured", "bottleneck", "workload", "system", "config", "source"}
+_SOURCE = {"url", "title", "locator", "retrieved", "confidence", "quote", "notes"}
+_CONFIDENCE = {"V", "S", "U"}
+_BOTTLENECKS = {"memory", "compute", "communication", "overhead"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One published measurement and everything the source states about how it was made."""
+
+    id: str
+    family: str
+    title: str
+    metric: str
+    measured: object  #: a pint Quantity (dimensionless for fractions and counts)
+    workload: dict
+    system: dict
+    config: dict
+    source: dict
+    bottleneck: str | None = None  #: the bottleneck the source states, lower case, or None
+    path: str = ""
+
+    @property
+    def confidence(self) -> str:
+        return self.source.get("confidence", "U")
+
+    @property
+    def unit(self) -> str:
+        """The unit the measurement is stated in (``""`` for a plain number)."""
+        u = f"{self.measured.units:~}"
+        return "" if u in ("", "dimensionless") else u
+
+    @property
+    def value(self) -> float:
+        return float(self.measured.magnitude)
+
+    @property
+    def citation(self) -> str:
+        """``title, locator`` of the source, for tables."""
+        s = self.source
+        return ", ".join(x for x in (s.get("title"), s.get("locator")) if x)
+
+
+def _date(v):
+    return v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else v
+
+
+def _case_from(data: dict, path: Path) -> Case:
+    from ..core.units import Q_
+
+    rel = path.relative_to(DATA_DIR.parent.parent) if DATA_DIR.parent.parent in path.parents else path
+    where = str(rel)
+    unknown = sorted(set(data) - _TOP)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
+    for key in ("id", "family", "title", "metric", "measured", "workload", "system", "config", "source"):
+        if key not in data:
+            raise ConfigError(f"{where}: {key}: required field is missing")
+    if data["id"] != path.stem:
+        raise ConfigError(f"{where}: id: {data['id']!r} differs from the file name {path.stem!r}")
+    if data["family"] != path.parent.name:
+        raise ConfigError(f"{where}: family: {data['family']!r} but the file is in {path.parent.name}/")
+    for key in ("workload", "system", "config", "source"):
+        if not isinstance(data[key], dict):
+            raise ConfigError(f"{where}: {key}: expected a table")
+    src = {k: _date(v) for k, v in data["source"].items()}
+    bad = sorted(set(src) - _SOURCE)
+    if bad:
+        raise ConfigError(f"{where}: source.{bad[0]}: unknown key")
+    for key in ("url", "locator", "confidence"):
+        if not src.get(key):
+            raise ConfigError(f"{where}: source.{key}: required field is missing")
+    if src["confidence"] not in _CONFIDENCE:
+        raise ConfigError(f"{where}: source.confidence: expected V, S or U, got {src['confidence']!r}")
+    m = data["measured"]
+    try:
+        q = Q_(m) if isinstance(m, str) else Q_(float(m), "")
+    except Exception:
+        raise ConfigError(f"{where}: measured: cannot read {m!r} as a quantity") from None
+    if not (float(q.magnitude) > 0):
+        raise ConfigError(f"{where}: measured: must be positive, got {m!r}")
+    b = data.get("bottleneck")
+    if b is not None:
+        b = str(b).lower()
+        if b not in _BOTTLENECKS:
+            raise ConfigError(f"{where}: bottleneck: expected one of {', '.join(sorted(_BOTTLENECKS))}, got {b!r}")
+    return Case(
+        id=data["id"], family=data["family"], title=data["title"], metric=data["metric"], measured=q,
+        workload=dict(data["workload"]), system=dict(data["system"]), config=dict(data["config"]),
+        source=src, bottleneck=b, path=where,
+    )
+
+
+def load_case(path: str | Path) -> Case:
+    """One case from its TOML file (a ``ConfigError`` naming the file and field if invalid)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    return _case_from(data, path)
+
+
+@lru_cache(maxsize=1)
+def _all_cases() -> tuple[Case, ...]:
+    out = []
+    for fam in FAMILIES:
+        for f in sorted((VALIDATION_DIR / fam).glob("*.toml")):
+            out.append(load_case(f))
+    return tuple(out)
+
+
+def load_cases(family: str | None = None) -> list[Case]:
+    """Every validation case of the package (optionally of one family), in report order."""
+    if family is not None and family not in FAMILIES:
+        import difflib
+
+        close = difflib.get_close_matches(family, list(FAMILIES), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"family: unknown family {family!r}{hint} (one of {', '.join(FAMILIES)})")
+    return [c for c in _all_cases() if family is None or c.family == family]
+
+
+# ---- calibration rows ------------------------------------------------------------------------
+
+#: calibration quantity -> the default it feeds (the function in mlsysim/solvers/_defaults.py)
+FEEDS = {
+    "gemm_efficiency": "gemm_efficiency(hw, precision): achievable fraction of the dense peak",
+    "memory_efficiency": "memory_efficiency(hw): achievable fraction of peak memory bandwidth",
+    "gemv_efficiency": "gemv_efficiency(hw): decode GEMV bandwidth as a fraction of copy bandwidth",
+    "allreduce_busbw": "allreduce_efficiency(hw): all-reduce bus bandwidth / link line rate",
+    "allreduce_latency": "collective_latency(hw): per-step latency alpha of a ring",
+    "launch_overhead": "launch_overhead(hw): fixed time per kernel launch",
+    "graph_launch_overhead": "graph_node_overhead(hw): time per kernel in a captured CUDA graph",
+    "p2p_bandwidth": "point-to-point NIC/link bandwidth fraction",
+    "power_cap_clock": "power_capped_clock(hw, cap): SM clock under a board power cap",
+}
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """A microbenchmark that a default efficiency is derived from (never a validation case)."""
+
+    id: str
+    quantity: str
+    hardware: str | None
+    precision: str | None
+    measured: str | None
+    peak: str | None
+    fraction: float | None
+    feeds: str
+    source: dict = field(default_factory=dict)
+
+
+def calibration_rows() -> list[CalibrationRow]:
+    """The calibration rows, each with the default it feeds."""
+    from ..solvers._defaults import calibration_rows as raw
+
+    out = []
+    for r in raw():
+        src = {k: _date(v) for k, v in (r.get("source") or {}).items()}
+        q = r.get("quantity", "")
+        out.append(CalibrationRow(
+            id=r["id"], quantity=q, hardware=r.get("hardware"), precision=r.get("precision"),
+            measured=r.get("measured"), peak=r.get("peak"),
+            fraction=r.get("fraction") if isinstance(r.get("fraction"), (int, float)) else None,
+            feeds=FEEDS.get(q, "not used by a default (kept for reference)"), source=src,
+        ))
+    return out
