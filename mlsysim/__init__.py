@@ -31,7 +31,7 @@ _EXPORTS = {
     "SingleNodeModel": ".solvers.roofline", "PerformanceProfile": ".solvers.roofline", "Engine": ".solvers.roofline",
     "ServingModel": ".solvers.serving", "ServingResult": ".solvers.serving",
     "SystemEvaluator": ".evaluation.evaluator", "SystemEvaluation": ".evaluation.scorecard", "WALLS": ".evaluation.walls",
-    "load_config": ".config.loader", "SimulationConfig": ".config.schema",
+    "load_config": ".config.loader", "Scenarios": ".evaluation.scenarios", "SimulationConfig": ".config.schema",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

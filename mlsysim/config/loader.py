@@ -216,8 +216,9 @@ def _resolve(cfg: SimulationConfig, where: str, lines: dict) -> LoadedConfig:
         node = get("node", hw_s.node, "hardware", "node") if hw_s.node else None
         if node is None:
             node = _default_node(hardware, hw_s.accelerators_per_node)
-        elif hw_s.accelerators_per_node:
-            node = node.copy(accelerators_per_node=hw_s.accelerators_per_node)
+        elif hw_s.accelerators_per_node and hw_s.accelerators_per_node != node.accelerators_per_node:
+            raise ConfigError(f"{at('hardware', 'accelerators_per_node')}hardware.accelerators_per_node: node {node.id} has "
+                              f"{node.accelerators_per_node}; omit one of node and accelerators_per_node")
         hardware = hardware or node.accelerator
         fabric = get("fabric", hw_s.fabric, "hardware", "fabric") if hw_s.fabric else _default_fabric(hardware)
         from ..systems.types import Fleet
@@ -237,7 +238,16 @@ def _default_node(hw, per_node: int | None):
 
     for n in R.registry("node").all():
         if n.accelerator is hw:
-            return n.copy(accelerators_per_node=per_node) if per_node else n
+            if not per_node or per_node == n.accelerators_per_node:
+                return n
+            scale = per_node / n.accelerators_per_node
+            changes = {"accelerators_per_node": per_node, "nics_per_node": max(1, round(n.nics_per_node * scale)),
+                       "name": f"{per_node}x {hw.id or hw.name} ({n.id} per-GPU share)"}
+            if n.power is not None:
+                changes["power"] = n.power * scale
+            if n.unit_cost is not None:
+                changes["unit_cost"] = n.unit_cost * scale
+            return n.copy(**changes)
     count = per_node or (8 if hw.tier in (None, "cloud") else 1)
     return Node(name=f"{count}x {hw.id or hw.name} node", accelerator=hw, accelerators_per_node=count,
                 nics_per_node=count if hw.tier in (None, "cloud") else 1,

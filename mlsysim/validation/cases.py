@@ -101,9 +101,10 @@ def _case_from(data: dict, path: Path) -> Case:
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
-    for key in ("id", "family", "title", "metric", "measured", "workload", "system", "config", "source"):
+    for key in ("id", "family", "title", "metric", "measured", "system", "source"):
         if key not in data:
             raise ConfigError(f"{where}: {key}: required field is missing")
+    data = {"workload": {}, "config": {}, **data}  # a fleet-level measurement may name no workload
     if data["id"] != path.stem:
         raise ConfigError(f"{where}: id: {data['id']!r} differs from the file name {path.stem!r}")
     if data["family"] != path.parent.name:

@@ -1,0 +1,136 @@
+"""The roofline chart (Williams, Waterman and Patterson 2009) of one or more devices.
+
+attainable(I) = min(P_peak, I · B_mem); the two bounds meet at the ridge point I* = P_peak / B_mem.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+
+from ._data import magnitude, rate_unit
+
+__all__ = ["roofline"]
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
+def _workload_items(workloads, batch_size) -> list[tuple[object, int]]:
+    """Each workload as (model, batch): a model, a registry name, or a (model, batch) pair."""
+    items = []
+    for w in _as_list(workloads):
+        if isinstance(w, tuple) and len(w) == 2 and isinstance(w[1], int):
+            items.append((w[0], w[1]))
+        else:
+            items.append((w, batch_size))
+    return items
+
+
+def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int = 1, mode: str = "inference",
+             seq_len: int | None = None, y: str = "attainable", efficiency: float | None = None,
+             title: str | None = None, width: int = 560, height: int = 340) -> alt.LayerChart:
+    """A roofline chart: each device's ceilings on log-log axes, its ridge point, and workloads as points.
+
+    Parameters
+    ----------
+    hardware
+        A ``HardwareNode`` or registry name, or a list of them (one ceiling each).
+    workloads
+        Workloads placed on the chart, each a workload, a registry name, or a ``(workload, batch_size)``
+        pair. Each is solved with ``SingleNodeModel`` on every device.
+    precision
+        Numeric format: selects the dense peak (``bf16`` by default) and the bytes per element.
+    batch_size, mode, seq_len, efficiency
+        Passed to ``SingleNodeModel.solve`` for workloads given without a batch size.
+    y
+        Where a workload's point sits: ``"attainable"`` (on the roof, min(P_peak, I·B_mem): the
+        bound the device allows) or ``"achieved"`` (model FLOPs / predicted latency: after the
+        achievable efficiencies and fixed overheads).
+    title, width, height
+        Chart title (default: the devices and precision) and size in pixels.
+
+    Returns
+    -------
+    altair.LayerChart
+        The chart; ``chart.to_dict()`` is its Vega-Lite spec.
+    """
+    from ..solvers._inputs import as_hardware
+    from ..solvers.roofline import SingleNodeModel
+
+    if y not in ("attainable", "achieved"):
+        raise ValueError(f"y: expected 'attainable' or 'achieved', got {y!r}")
+    devices = [as_hardware(h) for h in _as_list(hardware)]
+    if not devices:
+        raise ValueError("hardware: give at least one device")
+    solver = SingleNodeModel()
+    ceilings, ridges, points = [], [], []
+    for hw in devices:
+        peak_q, used = hw.compute.peak(precision)
+        peak = magnitude(peak_q, "FLOP/s")
+        bw = magnitude(hw.memory.bandwidth, "B/s")
+        ridges.append({"device": hw.name, "ridge": peak / bw, "peak": peak, "bandwidth": bw, "precision": used})
+        for model, b in _workload_items(workloads, batch_size):
+            r = solver.solve(model, hw, batch_size=b, precision=precision, mode=mode, seq_len=seq_len, efficiency=efficiency)
+            intensity = magnitude(r.arithmetic_intensity, "FLOP/B")
+            attainable = min(peak, intensity * bw)
+            achieved = magnitude(r.flops, "FLOP") / magnitude(r.latency, "s")
+            points.append({
+                "device": hw.name, "workload": f"{r.model} (batch {r.batch_size})", "intensity": intensity,
+                "attainable": attainable, "achieved": achieved, "bottleneck": r.bottleneck,
+                "latency_ms": magnitude(r.latency, "ms"),
+            })  # fmt: skip
+    # x range: two decades either side of the ridge points and the workloads
+    xs = [r["ridge"] for r in ridges] + [p["intensity"] for p in points if p["intensity"]]
+    lo = 10 ** math.floor(math.log10(min(xs) / 10))
+    hi = 10 ** math.ceil(math.log10(max(xs) * 10))
+    unit, scale = rate_unit(max(r["peak"] for r in ridges))
+    for r in ridges:
+        for x in (lo, r["ridge"], hi):
+            ceilings.append({"device": r["device"], "intensity": x, "perf": min(r["peak"], x * r["bandwidth"]) / scale})
+        r["peak_scaled"] = r["peak"] / scale
+        r["label"] = f"ridge {r['ridge']:.3g} FLOP/byte"
+    for p in points:
+        p["perf"] = p[y] / scale
+        p["attainable_scaled"] = p["attainable"] / scale
+        p["achieved_scaled"] = p["achieved"] / scale
+
+    x_enc = alt.X("intensity:Q", title="Arithmetic intensity (FLOP/byte)", scale=alt.Scale(type="log", domain=[lo, hi]),
+                  axis=alt.Axis(format="~s"))
+    y_title = f"Performance ({unit})"
+    color = alt.Color("device:N", title="Device", legend=alt.Legend(orient="bottom") if len(devices) > 1 else None)
+    roof = alt.Chart(alt.Data(values=ceilings)).mark_line().encode(
+        x=x_enc, y=alt.Y("perf:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")),
+        color=color, detail="device:N",
+    )
+    ridge_pts = alt.Chart(alt.Data(values=ridges)).mark_point(shape="diamond", size=90, filled=True).encode(
+        x="ridge:Q", y="peak_scaled:Q", color=color,
+        tooltip=[alt.Tooltip("device:N", title="Device"), alt.Tooltip("precision:N", title="Precision"),
+                 alt.Tooltip("ridge:Q", title="Ridge point (FLOP/byte)", format=".3~g"),
+                 alt.Tooltip("peak_scaled:Q", title=f"Dense peak ({unit})", format=".4~g")],
+    )
+    ridge_text = alt.Chart(alt.Data(values=ridges)).mark_text(align="left", dx=6, dy=12, fontSize=11).encode(
+        x="ridge:Q", y="peak_scaled:Q", text="label:N", color=color,
+    )
+    layers = [roof, ridge_pts, ridge_text]
+    if points:
+        layers.append(alt.Chart(alt.Data(values=points)).mark_point(size=80, filled=True, stroke="white", strokeWidth=1).encode(
+            x="intensity:Q", y="perf:Q",
+            shape=alt.Shape("workload:N", title="Workload", legend=alt.Legend(orient="bottom", columns=2)),
+            color=color,
+            tooltip=[alt.Tooltip("workload:N", title="Workload"), alt.Tooltip("device:N", title="Device"),
+                     alt.Tooltip("intensity:Q", title="Intensity (FLOP/byte)", format=".3~g"),
+                     alt.Tooltip("attainable_scaled:Q", title=f"Attainable ({unit})", format=".4~g"),
+                     alt.Tooltip("achieved_scaled:Q", title=f"Achieved ({unit})", format=".4~g"),
+                     alt.Tooltip("latency_ms:Q", title="Latency (ms)", format=".4~g"),
+                     alt.Tooltip("bottleneck:N", title="Bottleneck")],
+        ))  # fmt: skip
+    if title is None:
+        title = f"Roofline: {', '.join(d.name for d in devices)} ({precision} dense peak)"
+    return alt.layer(*layers).properties(title=title, width=width, height=height)

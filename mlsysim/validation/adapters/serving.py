@@ -1,0 +1,145 @@
+"""Serving cases: LLM decode and offline throughput through ``ServingModel``, CNN and encoder
+throughput through ``SingleNodeModel``.
+
+Every input is one the source states (model, device, tensor parallelism, batch, prompt and output
+lengths, precision, power cap). What the source leaves open is a documented rule, the same for
+every case, never a per-case number:
+
+- batch-1 decode (gpt-fast): tokens/s = output_len / (TTFT + output_len · ITL), as gpt-fast
+  measures it (``generate.py``: tokens generated / wall time of ``generate``).
+- offline maximum throughput (MLPerf Offline, trtllm-bench at an infinite request rate): the
+  largest batch whose KV cache fits (``ServingResult.max_batch_size``), one replica per
+  ``tp`` devices; output tokens/s = replicas · b · output_len / (TTFT + output_len · ITL).
+- one GCD of a multi-die package (MI250X): the package's figures divided by its dies, as the
+  source says the runtime sees each GCD as one device.
+"""
+
+from __future__ import annotations
+
+from ._common import NotRunnable, Prediction, hardware_of, model_of, number, precision_of, qty
+
+__all__ = ["predict"]
+
+
+def _device(case):
+    hw = hardware_of(case)
+    gcds = case.system.get("gcds")
+    per_pkg = case.system.get("gcds_per_package")
+    if gcds and per_pkg and gcds < per_pkg:
+        f = gcds / per_pkg
+        c = hw.compute
+        peaks = {p: c.peaks[p] * f for p in c.peaks}
+        mem = hw.memory.copy(capacity=hw.memory.capacity * f, bandwidth=hw.memory.bandwidth * f)
+        hw = hw.copy(name=f"{hw.name} ({gcds} of {per_pkg} GCDs)", compute=c.copy(peak_flops=c.peak_flops * f, **peaks),
+                     memory=mem, tdp=hw.tdp * f if hw.tdp is not None else None)
+    return hw
+
+
+def _common_kwargs(case) -> dict:
+    cf, sy = case.config, case.system
+    precision, group = precision_of(cf.get("precision"), "bf16")
+    kw = {"precision": precision}
+    if group:
+        kw["quant_group_size"] = group
+    if "tp" in cf:
+        kw["tp_size"] = int(cf["tp"])
+    if sy.get("power_cap"):
+        kw["power_cap"] = sy["power_cap"]
+    return kw
+
+
+def _call_text(model, hw, kw) -> str:
+    args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    return f"ServingModel().solve({getattr(model, 'id', None) or model.name!r}, {getattr(hw, 'id', None) or hw.name!r}, {args})"
+
+
+def _solve(model, hw, kw):
+    from ...solvers.serving import ServingModel
+
+    import inspect
+
+    allowed = inspect.signature(ServingModel.solve).parameters
+    missing = [k for k in kw if k not in allowed]
+    if missing:  # an input the source states but the solver cannot take yet
+        raise NotRunnable(f"ServingModel has no input {missing[0]!r}")
+    return ServingModel().solve(model, hw, **kw)
+
+
+def _decode_tps(case):
+    model, hw = model_of(case), _device(case)
+    cf = case.config
+    b = int(number(cf.get("batch_size", 1), "batch_size"))
+    out = int(number(cf.get("output_len"), "output_len")) if "output_len" in cf else None
+    if out is None:
+        raise NotRunnable("output length not stated")
+    kw = {"seq_len": int(number(cf.get("input_len"), "input_len")), "batch_size": b, "output_len": out, **_common_kwargs(case)}
+    r = _solve(model, hw, kw)
+    e2e = r.ttft.to("s").magnitude + out * r.itl.to("s").magnitude
+    from ...core.units import Q_
+
+    return Prediction(Q_(b * out / e2e, "token/s"), _call_text(model, hw, kw) + " -> batch·output_len/(ttft + output_len·itl)",
+                      r.decode_bottleneck.lower(), tuple(r.assumptions))
+
+
+def _offline_tps(case):
+    model, hw = model_of(case), _device(case)
+    cf, sy = case.config, case.system
+    if "input_len" not in cf or "output_len" not in cf:
+        raise NotRunnable("input and output lengths not stated")
+    s, out = int(number(cf["input_len"], "input_len")), int(number(cf["output_len"], "output_len"))
+    kw = {"seq_len": s, "output_len": out, **_common_kwargs(case)}
+    tp = kw.get("tp_size", 1)
+    gpus = int(sy.get("gpus", tp))
+    replicas = max(1, gpus // tp)
+    probe = _solve(model, hw, {**kw, "batch_size": 1})
+    b = probe.max_batch_size
+    if "max_batch_size" in cf:
+        b = min(b, int(cf["max_batch_size"]))
+    if b < 1:
+        raise NotRunnable("the weights do not fit on the stated devices")
+    kw["batch_size"] = b
+    r = _solve(model, hw, kw)
+    e2e = r.ttft.to("s").magnitude + out * r.itl.to("s").magnitude
+    from ...core.units import Q_
+
+    text = _call_text(model, hw, kw) + f" [batch = max_batch_size of the batch-1 call]; {replicas} replica(s) x batch·output_len/(ttft + output_len·itl)"
+    return Prediction(Q_(replicas * b * out / e2e, "token/s"), text, r.decode_bottleneck.lower(), tuple(r.assumptions))
+
+
+def _sample_throughput(case):
+    """Images or sequences per second of a fixed-shape model at the stated (or a large) batch."""
+    from ...solvers.roofline import SingleNodeModel
+
+    model, hw = model_of(case), _device(case)
+    cf = case.config
+    if "batch_size" not in cf:
+        raise NotRunnable("batch size not stated")
+    precision, _ = precision_of(cf.get("precision"), "")
+    if not precision:
+        raise NotRunnable("precision not stated")
+    kw = {"batch_size": int(number(cf["batch_size"], "batch_size")), "precision": precision}
+    if getattr(model, "kind", None) == "transformer":
+        if "seq_len" not in cf:
+            raise NotRunnable("sequence length not stated")
+        kw["seq_len"] = int(number(cf["seq_len"], "seq_len"))
+    r = SingleNodeModel().solve(model, hw, **kw)
+    gpus = int(case.system.get("gpus", 1))
+    args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    text = f"SingleNodeModel().solve({model.id or model.name!r}, {hw.id or hw.name!r}, {args}).throughput" + (f" x {gpus}" if gpus > 1 else "")
+    return Prediction(r.throughput.to("sample/s") * gpus, text, r.bottleneck.lower(), tuple(r.assumptions))
+
+
+def predict(case) -> Prediction:
+    m = case.metric
+    if m == "decode_tokens_per_second":
+        return _decode_tps(case)
+    if m == "throughput":
+        unit = case.unit
+        if unit.startswith("tok"):
+            if case.config.get("scenario", "").startswith("Server"):
+                raise NotRunnable("Server scenario: throughput under Poisson arrivals needs a queueing model")
+            return _offline_tps(case)
+        return _sample_throughput(case)
+    if m in ("ttft", "tpot"):
+        raise NotRunnable(f"{m} under load (MLPerf Server) needs a queueing model of in-flight batching")
+    raise NotRunnable(f"metric {m!r} is not predicted by the serving adapter")

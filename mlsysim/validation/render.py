@@ -1,0 +1,128 @@
+"""Render a validation :class:`Report` as text (80 columns), markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from .report import CASE_TOLERANCE, MEDIAN_TOLERANCE, Outcome, Report
+
+__all__ = ["to_text", "to_markdown", "to_json", "num", "pct", "bottleneck_cell"]
+
+WIDTH = 80
+
+
+def num(v: float | None) -> str:
+    """Four significant figures; exponent form outside 0.01 .. 999,999."""
+    if v is None:
+        return "—"
+    a = abs(v)
+    if a != 0 and (a >= 1e6 or a < 1e-2):
+        return f"{v:.3e}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    if a >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
+def pct(e: float | None) -> str:
+    return "—" if e is None else f"{100 * e:+.1f}%"
+
+
+def bottleneck_cell(o: Outcome, ascii_only: bool = False) -> str:
+    """The named bottleneck, with a mark when the source states one (✓ match, ✗ mismatch)."""
+    if not o.ran:
+        return ""
+    b = o.bottleneck or "—"
+    m = o.bottleneck_match
+    if m is None:
+        return b
+    if ascii_only:
+        return f"{b} ({'ok' if m else 'source: ' + o.case.bottleneck})"
+    return f"{b} {'✓' if m else '✗ ' + o.case.bottleneck}"
+
+
+def _status(f) -> str:
+    return {True: "PASS", False: "FAIL", None: "not run"}[f.passed]
+
+
+def _clip(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def to_text(report: Report, *, show_skipped: bool = True) -> str:
+    """Tables that fit 80 columns: one per family, then the overall summary."""
+    lines: list[str] = []
+    for f in report.families:
+        head = f"{f.family}: {f.ran} of {f.cases} cases run"
+        if f.ran:
+            head += f", median |error| {100 * f.median_abs_error:.1f}%, worst {pct(f.worst.error)}"
+        lines.append(f"{head}  [{_status(f)}]")
+        mine = [o for o in report.outcomes if o.case.family == f.family]
+        ran = [o for o in mine if o.ran]
+        if ran:
+            lines.append(f"  {'case':<29} {'predicted':>9} {'measured':>9} {'unit':<7} {'error':>7}  bottleneck")
+            for o in ran:
+                lines.append(
+                    f"  {_clip(o.case.id, 29):<29} {num(o.predicted):>9} {num(o.measured):>9} "
+                    f"{_clip(o.case.unit or '-', 7):<7} {pct(o.error):>7}  {_clip(bottleneck_cell(o), 14)}"
+                )
+        skipped = [o for o in mine if not o.ran]
+        if skipped and show_skipped:
+            lines.append(f"  not run ({len(skipped)}):")
+            for o in skipped:
+                lines.extend(textwrap.wrap(f"{o.case.id}: {o.status}: {o.reason}", WIDTH - 4,
+                                           initial_indent="  - ", subsequent_indent="    "))
+        lines.append("")
+    med = report.median_abs_error
+    w = report.worst
+    total = len(report.outcomes)
+    lines.append(f"overall: {len(report.ran)} of {total} cases run, median |error| "
+                 + ("—" if med is None else f"{100 * med:.1f}%")
+                 + ("" if w is None else f", worst {pct(w.error)} ({_clip(w.case.id, 30)})"))
+    lines.append(f"targets: median <= {100 * MEDIAN_TOLERANCE:.0f}%, every case <= {100 * CASE_TOLERANCE:.0f}%, "
+                 f"stated bottleneck named  [{'PASS' if report.passed else 'FAIL'}]")
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(s: str) -> str:
+    return str(s).replace("|", "\\|")
+
+
+def to_markdown(report: Report, *, links: bool = True) -> str:
+    """Markdown: an overall summary table, then one table per family with sources."""
+    out = ["| family | cases | run | median \\|error\\| | worst | bottleneck named | status |",
+           "|---|---:|---:|---:|---:|---:|---|"]
+    for f in report.families:
+        med = "—" if f.median_abs_error is None else f"{100 * f.median_abs_error:.1f}%"
+        worst = "—" if f.worst is None else f"{pct(f.worst.error)}"
+        bn = f"{f.bottleneck_correct}/{f.bottleneck_checked}" if f.bottleneck_checked else "—"
+        out.append(f"| {f.family} | {f.cases} | {f.ran} | {med} | {worst} | {bn} | {_status(f)} |")
+    med = report.median_abs_error
+    out.append(f"| **all** | {len(report.outcomes)} | {len(report.ran)} | "
+               f"{'—' if med is None else f'{100 * med:.1f}%'} | "
+               f"{'—' if report.worst is None else pct(report.worst.error)} | | "
+               f"{'PASS' if report.passed else 'FAIL'} |")
+    out.append("")
+    for f in report.families:
+        mine = [o for o in report.outcomes if o.case.family == f.family]
+        out.append(f"### {f.family}")
+        out.append("")
+        out.append("| case | predicted | measured | unit | error | bottleneck | source |")
+        out.append("|---|---:|---:|---|---:|---|---|")
+        for o in mine:
+            src = o.case.source
+            label = _md_escape(o.case.source.get("title") or "source")
+            cite = f"[{label}]({src.get('url')})" if links and src.get("url") else label
+            cite += f" ({_md_escape(src.get('locator', ''))}) [{o.case.confidence}]"
+            if o.ran:
+                out.append(f"| {_md_escape(o.case.title)} | {num(o.predicted)} | {num(o.measured)} | {o.case.unit or '—'} | "
+                           f"{pct(o.error)} | {_md_escape(bottleneck_cell(o))} | {cite} |")
+            else:
+                out.append(f"| {_md_escape(o.case.title)} | — | {num(o.measured)} | {o.case.unit or '—'} | "
+                           f"{o.status}: {_md_escape(o.reason)} | | {cite} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, allow_nan=False)
