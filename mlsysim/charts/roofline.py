@@ -22,14 +22,15 @@ def _as_list(x) -> list:
     return [x]
 
 
-def _workload_items(workloads, batch_size) -> list[tuple[object, int]]:
-    """Each workload as (model, batch): a model, a registry name, or a (model, batch) pair."""
+def _workload_items(workloads, batch_size, seq_len) -> list[tuple[object, int, int | None]]:
+    """Each workload as (model, batch, seq_len): a model, a registry name, or a tuple
+    ``(model, batch)`` or ``(model, batch, seq_len)``."""
     items = []
     for w in _as_list(workloads):
-        if isinstance(w, tuple) and len(w) == 2 and isinstance(w[1], int):
-            items.append((w[0], w[1]))
+        if isinstance(w, tuple) and len(w) in (2, 3) and all(isinstance(v, int) or v is None for v in w[1:]):
+            items.append((w[0], w[1], w[2] if len(w) == 3 else seq_len))
         else:
-            items.append((w, batch_size))
+            items.append((w, batch_size, seq_len))
     return items
 
 
@@ -43,8 +44,9 @@ def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int
     hardware
         A ``HardwareNode`` or registry name, or a list of them (one ceiling each).
     workloads
-        Workloads placed on the chart, each a workload, a registry name, or a ``(workload, batch_size)``
-        pair. Each is solved with ``SingleNodeModel`` on every device.
+        Workloads placed on the chart, each a workload, a registry name, or a tuple
+        ``(workload, batch_size)`` or ``(workload, batch_size, seq_len)``. Each is solved with
+        ``SingleNodeModel`` on every device.
     precision
         Numeric format: selects the dense peak (``bf16`` by default) and the bytes per element.
     batch_size, mode, seq_len, efficiency
@@ -76,13 +78,13 @@ def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int
         peak = magnitude(peak_q, "FLOP/s")
         bw = magnitude(hw.memory.bandwidth, "B/s")
         ridges.append({"device": hw.name, "ridge": peak / bw, "peak": peak, "bandwidth": bw, "precision": used})
-        for model, b in _workload_items(workloads, batch_size):
-            r = solver.solve(model, hw, batch_size=b, precision=precision, mode=mode, seq_len=seq_len, efficiency=efficiency)
+        for model, b, s in _workload_items(workloads, batch_size, seq_len):
+            r = solver.solve(model, hw, batch_size=b, precision=precision, mode=mode, seq_len=s, efficiency=efficiency)
             intensity = magnitude(r.arithmetic_intensity, "FLOP/B")
             attainable = min(peak, intensity * bw)
             achieved = magnitude(r.flops, "FLOP") / magnitude(r.latency, "s")
             points.append({
-                "device": hw.name, "workload": f"{r.model} (batch {r.batch_size})", "intensity": intensity,
+                "device": hw.name, "workload": f"{r.model}, batch {r.batch_size}" + (f", {r.seq_len} tokens" if r.seq_len else ""), "intensity": intensity,
                 "attainable": attainable, "achieved": achieved, "bottleneck": r.bottleneck,
                 "latency_ms": magnitude(r.latency, "ms"),
             })  # fmt: skip

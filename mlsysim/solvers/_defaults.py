@@ -122,3 +122,122 @@ def launch_overhead(hw_id: str | None, tier: str | None) -> Default:
 
     vals = [float(Q_(r["measured"]).to("s").magnitude) for r in mine]
     return Default(statistics.median(vals), "calibration:" + ",".join(r["id"] for r in mine))
+
+
+# ---- distributed training and collectives (added for DistributedModel, CollectiveModel) ----------
+def _q(text: str, unit: str) -> float:
+    from ..core.units import Q_
+
+    return float(Q_(text).to(unit).magnitude)
+
+
+@lru_cache(maxsize=64)
+def allreduce_busbw_fraction(hw_id: str | None, tier: str | None, algorithm: str = "ring") -> Default:
+    """Achieved all-reduce bus bandwidth of ``algorithm`` ('ring' or 'nvls') as a fraction of the
+    link's per-direction line rate, from single-node rows (multi-node rows are validation data).
+
+    Unlike ``allreduce_efficiency`` (which takes the best row, NVLink SHARP included) this keeps
+    the algorithms apart: a ring all-reduce is what a model of ring steps may assume."""
+    want = algorithm.lower()
+    rows = [r for r in calibration_rows() if r.get("quantity") == "allreduce_busbw" and not r.get("multi_node")
+            and _fraction(r) is not None and str(r.get("algorithm", "ring")).lower().startswith(want)]
+    mine = [r for r in rows if r.get("hardware") == hw_id]
+    if mine:
+        return Default(max(_fraction(r) for r in mine), "calibration:" + ",".join(r["id"] for r in mine))
+    same = [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier]
+    use = same or rows
+    if use:
+        scope = f"{tier} tier" if same else "all tiers"
+        return Default(statistics.median(_fraction(r) for r in use),
+                       f"median of {len(use)} measured devices ({scope}): " + ",".join(r["id"] for r in use))
+    return Default(1.0, "no calibration data: line rate assumed")
+
+
+def _curve_rows():
+    return [r for r in calibration_rows() if r.get("quantity") == "allreduce_busbw_curve"]
+
+
+def _fit_curve(row) -> tuple[float, float]:
+    """(alpha per ring step in s, fill bytes) from a measured all-reduce bus-bandwidth curve.
+
+    Model (bus time t_b = M / busbw, n ranks): t_b = 2(n-1)/n·... rewritten per byte of bus
+    traffic: t_b = α_b + (M + min(M, M_f)) / B_inf. α_b is the smallest message's bus time; B_inf
+    the largest message's busbw; M_f (the pipeline-fill bytes) is the median of the residuals
+    of messages of 4 MB and more. α per ring step = α_b·n/(2(n-1)) / (n-1)·... see
+    ``collectives.ring_allreduce``: t = 2(n-1)·α + 2(n-1)/n·(M + fill)/β, so α = α_b/n·... ."""
+    n = int(row.get("gpus", 8))
+    sizes = [_q(s, "B") for s in row["sizes"]]
+    bws = [_q(b, "B/s") for b in row["busbw"]]
+    pts = sorted(zip(sizes, bws))
+    b_inf = pts[-1][1]
+    t_small = pts[0][0] / pts[0][1]  # bus time of the smallest message
+    # real time t = 2(n-1)/n · t_bus ; the ring has 2(n-1) latency steps
+    alpha = t_small * (2 * (n - 1) / n) / (2 * (n - 1))
+    res = []
+    for m, bw in pts:
+        if m >= 4e6:
+            extra = (m / bw - t_small) * b_inf - m
+            if extra > 0:
+                res.append(min(extra, m) if extra < m else extra)
+    fill = statistics.median(res) if res else 0.0
+    return alpha, fill
+
+
+@lru_cache(maxsize=64)
+def collective_ramp(hw_id: str | None, tier: str | None) -> tuple[Default, Default]:
+    """(α per ring step, fill bytes) of an intra-node collective, fitted to a measured all-reduce
+    bus-bandwidth curve (nccl-tests, 1 KB to 8 GB) of this device, else the median of measured
+    devices. The fill is the extra bytes' worth of time a large message pays before the ring
+    runs at full bandwidth (Hockney's n_1/2, Hockney 1991)."""
+    rows = _curve_rows()
+    mine = [r for r in rows if r.get("hardware") == hw_id]
+    use = mine or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier] or rows
+    if not use:
+        a = collective_latency(hw_id, tier)
+        return a, Default(0.0, "no all-reduce curve: no pipeline fill counted")
+    fits = [_fit_curve(r) for r in use]
+    src = ("calibration:" if mine else f"median of {len(use)} devices: ") + ",".join(r["id"] for r in use)
+    return (Default(statistics.median(f[0] for f in fits), src), Default(statistics.median(f[1] for f in fits), src))
+
+
+@lru_cache(maxsize=32)
+def nic_efficiency(line_rate: float) -> Default:
+    """Achievable fraction of a NIC's per-direction line rate (bytes/s) through NCCL, from the
+    row whose line rate is closest (p2p_bandwidth rows of NIC_* 'hardware')."""
+    rows = [r for r in calibration_rows() if r.get("quantity") == "p2p_bandwidth"
+            and str(r.get("hardware", "")).startswith("NIC_") and _fraction(r) is not None]
+    if not rows:
+        return Default(1.0, "no NIC calibration: line rate assumed")
+    best = min(rows, key=lambda r: abs(_q(r["peak"], "B/s") - line_rate))
+    return Default(_fraction(best), "calibration:" + best["id"])
+
+
+@lru_cache(maxsize=64)
+def attention_efficiency(hw_id: str | None, tier: str | None) -> Default:
+    """Achievable fraction of the dense 16-bit peak of a fused (FlashAttention-2) attention kernel."""
+    return _lookup("attention_efficiency", hw_id, tier, None, 1.0)
+
+
+@lru_cache(maxsize=1)
+def _single(quantity: str) -> dict | None:
+    rows = [r for r in calibration_rows() if r.get("quantity") == quantity]
+    return rows[0] if rows else None
+
+
+def dp_overlap_chunks() -> Default:
+    """How much of the data-parallel gradient communication stays exposed when it is overlapped
+    with the backward pass: the number of un-overlapped chunks (Megatron overlaps it chunk by
+    chunk at the granularity of a transformer layer of a virtual pipeline stage, and exposes one)."""
+    r = _single("dp_overlap")
+    if r is None:
+        return Default(0.0, "no calibration row: no data-parallel overlap")
+    return Default(float(r["exposed_chunks"]), "calibration:" + r["id"])
+
+
+def moe_load_imbalance() -> Default:
+    """Ratio of the busiest expert's tokens to the mean (the capacity factor MoE layers are
+    provisioned with), which sets the expert all-to-all and expert compute time."""
+    r = _single("moe_load_imbalance")
+    if r is None:
+        return Default(1.0, "no calibration row: perfect expert balance")
+    return Default(float(r["value"]), "calibration:" + r["id"])
