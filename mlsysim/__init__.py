@@ -30,6 +30,11 @@ _EXPORTS = {
     # solvers
     "SingleNodeModel": ".solvers.roofline", "PerformanceProfile": ".solvers.roofline", "Engine": ".solvers.roofline",
     "ServingModel": ".solvers.serving", "ServingResult": ".solvers.serving",
+    "EconomicsModel": ".solvers.economics", "EconomicsResult": ".solvers.economics",
+    "SustainabilityModel": ".solvers.sustainability", "SustainabilityResult": ".solvers.sustainability",
+    "ReliabilityModel": ".solvers.reliability", "ReliabilityResult": ".solvers.reliability",
+    "TailLatencyModel": ".solvers.queueing", "TailLatencyResult": ".solvers.queueing",
+    "CapacityModel": ".solvers.queueing", "CapacityResult": ".solvers.queueing",
     "SystemEvaluator": ".evaluation.evaluator", "SystemEvaluation": ".evaluation.scorecard", "WALLS": ".evaluation.walls",
     "load_config": ".config.loader", "Scenarios": ".evaluation.scenarios", "SimulationConfig": ".config.schema",
 }

@@ -220,7 +220,7 @@ def build_reference(force: bool) -> None:
         )
         say("reference/: placeholder (mlsysim/__init__.py does not exist yet)")
         return
-    inputs = expand(["mlsysim/**/*.py", "_quarto.yml", THIS])
+    inputs = expand(["mlsysim/**/*.py", "_quarto.yml", "tools/reference_*.py", THIS])  # tools/reference_renderer.py: the renderer
     if not force and not stale("quartodoc", inputs, [index]):
         say("reference/: up to date")
         return

@@ -90,8 +90,9 @@ def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int
             })  # fmt: skip
     # x range: two decades either side of the ridge points and the workloads
     xs = [r["ridge"] for r in ridges] + [p["intensity"] for p in points if p["intensity"]]
-    lo = 10 ** math.floor(math.log10(min(xs) / 10))
-    hi = 10 ** math.ceil(math.log10(max(xs) * 10))
+    lo = 10 ** math.floor(math.log10(min(xs) / 3))
+    hi = 10 ** math.ceil(math.log10(max(xs) * 3))
+    decades = [10.0**k for k in range(round(math.log10(lo)), round(math.log10(hi)) + 1)]
     unit, scale = rate_unit(max(r["peak"] for r in ridges))
     for r in ridges:
         for x in (lo, r["ridge"], hi):
@@ -103,29 +104,37 @@ def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int
         p["attainable_scaled"] = p["attainable"] / scale
         p["achieved_scaled"] = p["achieved"] / scale
 
+    perfs = [c["perf"] for c in ceilings] + [p[y] / scale for p in points]
+    ylo = 10 ** math.floor(math.log10(max(min(perfs), 1e-12)))
+    yhi = 10 ** math.ceil(math.log10(max(perfs) * 1.5))
+    ydecades = [10.0**k for k in range(round(math.log10(ylo)), round(math.log10(yhi)) + 1)]
     x_enc = alt.X("intensity:Q", title="Arithmetic intensity (FLOP/byte)", scale=alt.Scale(type="log", domain=[lo, hi]),
-                  axis=alt.Axis(format="~s"))
+                  axis=alt.Axis(values=decades, format="~s"))
     y_title = f"Performance ({unit})"
-    color = alt.Color("device:N", title="Device", legend=alt.Legend(orient="bottom") if len(devices) > 1 else None)
+    single = len(devices) == 1
+    # one device: the roof is dark and each workload has its own colour; several: colour by device
+    color = alt.Color("device:N", title="Device", legend=None if single else alt.Legend(orient="bottom"))
+    roof_color = alt.value("#333333") if single else color
     roof = alt.Chart(alt.Data(values=ceilings)).mark_line().encode(
-        x=x_enc, y=alt.Y("perf:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")),
-        color=color, detail="device:N",
+        x=x_enc, y=alt.Y("perf:Q", title=y_title, scale=alt.Scale(type="log", domain=[ylo, yhi]),
+                         axis=alt.Axis(values=ydecades, format="~s")),
+        color=roof_color, detail="device:N",
     )
     ridge_pts = alt.Chart(alt.Data(values=ridges)).mark_point(shape="diamond", size=90, filled=True).encode(
-        x="ridge:Q", y="peak_scaled:Q", color=color,
+        x="ridge:Q", y="peak_scaled:Q", color=roof_color,
         tooltip=[alt.Tooltip("device:N", title="Device"), alt.Tooltip("precision:N", title="Precision"),
                  alt.Tooltip("ridge:Q", title="Ridge point (FLOP/byte)", format=".3~g"),
                  alt.Tooltip("peak_scaled:Q", title=f"Dense peak ({unit})", format=".4~g")],
     )
     ridge_text = alt.Chart(alt.Data(values=ridges)).mark_text(align="left", dx=6, dy=12, fontSize=11).encode(
-        x="ridge:Q", y="peak_scaled:Q", text="label:N", color=color,
+        x="ridge:Q", y="peak_scaled:Q", text="label:N", color=roof_color,
     )
     layers = [roof, ridge_pts, ridge_text]
     if points:
         layers.append(alt.Chart(alt.Data(values=points)).mark_point(size=80, filled=True, stroke="white", strokeWidth=1).encode(
             x="intensity:Q", y="perf:Q",
-            shape=alt.Shape("workload:N", title="Workload", legend=alt.Legend(orient="bottom", columns=2)),
-            color=color,
+            shape=alt.Shape("workload:N", title="Workload", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+            color=alt.Color("workload:N", title="Workload", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)) if single else color,
             tooltip=[alt.Tooltip("workload:N", title="Workload"), alt.Tooltip("device:N", title="Device"),
                      alt.Tooltip("intensity:Q", title="Intensity (FLOP/byte)", format=".3~g"),
                      alt.Tooltip("attainable_scaled:Q", title=f"Attainable ({unit})", format=".4~g"),

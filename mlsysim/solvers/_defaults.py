@@ -241,3 +241,47 @@ def moe_load_imbalance() -> Default:
     if r is None:
         return Default(1.0, "no calibration row: perfect expert balance")
     return Default(float(r["value"]), "calibration:" + r["id"])
+
+
+# ---- serving (added for ServingModel: low-latency tensor-parallel all-reduce) --------------------
+@lru_cache(maxsize=64)
+def oneshot_allreduce_latency(hw_id: str | None, tier: str | None) -> Default:
+    """Latency of a one-shot intra-node all-reduce of a small message (seconds): every rank reads
+    the peers' buffers over NVLink/P2P and reduces locally in one kernel (no ring steps). From
+    calibration rows of quantity 'allreduce_latency_oneshot' (this device, its tier, else all)."""
+    rows = [r for r in calibration_rows() if r.get("quantity") == "allreduce_latency_oneshot"]
+    mine = ([r for r in rows if r.get("hardware") == hw_id]
+            or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier] or rows)
+    if not mine:
+        return Default(0.0, "no calibration row for one-shot all-reduce latency")
+    from ..core.units import Q_
+
+    vals = [float(Q_(r["measured"]).to("s").magnitude) for r in mine]
+    return Default(statistics.median(vals), "calibration:" + ",".join(r["id"] for r in mine))
+
+
+@lru_cache(maxsize=64)
+def kernel_overhead(hw_id: str | None, tier: str | None) -> Default:
+    """GPU time lost per kernel boundary in a graph-captured forward pass (seconds): launch and
+    teardown, stragglers of the previous kernel, refilling the memory pipeline.
+
+    Derived from rows of quantity 'kernel_boundary': the same batch-1 decode measured with
+    kernel boundaries (bandwidth fraction f_k) and fused into one kernel (f_f), so the boundaries
+    cost (W/B)·(1/f_k − 1/f_f) per token, spread over the kernels this model counts for that
+    workload. This device's row, else its tier's median, else all rows'; else ``launch_overhead``."""
+    rows = [r for r in calibration_rows() if r.get("quantity") == "kernel_boundary"]
+    mine = ([r for r in rows if r.get("hardware") == hw_id]
+            or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier] or rows)
+    if not mine:
+        return launch_overhead(hw_id, tier)
+    from ..registry import Hardware, Models
+    from ._terms import hw_terms, model_terms, weight_read_params, bpe
+
+    vals = []
+    for r in mine:
+        t = model_terms(Models.get(r["model"]))
+        bw = hw_terms(Hardware.get(r["hardware"]))["bw"]
+        w = weight_read_params(t, float(r.get("batch_size", 1))) * bpe(r.get("precision", "bf16"))
+        lost = (w / bw) * (1.0 / float(r["bandwidth_fraction_kernels"]) - 1.0 / float(r["bandwidth_fraction_fused"]))
+        vals.append(lost / t["kernels"])
+    return Default(statistics.median(vals), "derived from calibration:" + ",".join(r["id"] for r in mine))

@@ -131,6 +131,17 @@ def as_datacenter(dc):
     raise ConfigError(f"datacenter: expected a Datacenter, a GridProfile or a name, got {type(dc).__name__}")
 
 
+def as_grid(g):
+    """A GridProfile from an object or a grid name."""
+    if isinstance(g, str):
+        from ..registry import registry
+
+        return registry("grid").get(g)
+    if not hasattr(g, "carbon_intensity"):
+        raise ConfigError(f"grid: expected a GridProfile or a grid name, got {type(g).__name__}")
+    return g
+
+
 def fleet_site(fleet, datacenter=None):
     """(datacenter or None, grid or None) where the fleet runs: the argument, else the fleet's
     datacenter, else the fleet's grid. A GridProfile passed as datacenter is its own site."""
@@ -195,6 +206,8 @@ def node_power(fleet, *, method: str, utilisation, idle_power=None, average_powe
     linear law. method "tdp": u = 1. method "measured_average": P_acc = average_power (a measured
     system power per accelerator that already includes the host).
     """
+    if method not in ("utilisation", "tdp", "measured_average"):
+        raise ConfigError(f"method: expected 'utilisation', 'tdp' or 'measured_average', got {method!r}")
     hw = fleet.node.accelerator
     n = fleet.node.accelerators_per_node
     tdp = float(hw.tdp.to("W").magnitude) if hw.tdp is not None else None
@@ -277,9 +290,9 @@ def site_terms(fleet, datacenter=None, *, pue=None, carbon_intensity=None, wue=N
             assumptions.append(f"no datacenter or grid given: {dc.name} (datacenter:{_DEFAULT_SITE}) on the {grid.name}")
     out = {"datacenter": dc.name if dc is not None else None, "grid": grid.name if grid is not None else None}
     if pue is not None:
-        out["pue"] = as_fraction(pue, "pue", allow_zero=False, maximum=5.0)
-        if out["pue"] < 1.0:
-            raise ConfigError(f"pue: must be at least 1.0, got {pue}")
+        if isinstance(pue, bool) or not isinstance(pue, (int, float)) or not (1.0 <= pue <= 5.0):
+            raise ConfigError(f"pue: expected a plain number between 1.0 and 5.0, got {pue!r}")
+        out["pue"] = float(pue)
     else:
         out["pue"] = dc.effective_pue if dc is not None else grid.pue
     ci = carbon_intensity if carbon_intensity is not None else grid.carbon_intensity
@@ -289,7 +302,10 @@ def site_terms(fleet, datacenter=None, *, pue=None, carbon_intensity=None, wue=N
     wi = water_intensity if water_intensity is not None else grid.water_intensity
     out["wi"] = quantity_si(wi, "water_intensity", "water_intensity", allow_zero=True) if wi is not None else None
     if kwh_price is not None:
-        out["price"] = quantity_si(kwh_price, "price_per_energy", "kwh_price")
+        if isinstance(kwh_price, (int, float)) and not isinstance(kwh_price, bool):  # seed API: USD per kWh
+            out["price"] = _number(kwh_price, "kwh_price", allow_zero=False) / 3.6e6
+        else:
+            out["price"] = quantity_si(kwh_price, "price_per_energy", "kwh_price")
         out["price_source"] = "given"
     elif grid is not None and grid.electricity_price is not None:
         out["price"] = float(grid.electricity_price.to("USD/J").magnitude)

@@ -70,6 +70,13 @@ def model_terms(m) -> dict:
             "P_matmul": m.matmul_parameters(),
             "attn_coeff": 2.0 * L * a * (m._qk_dim() + m._v_dim()),  # FLOPs per token per context token
             "kv_elems": m.kv_cache_elements_per_token(),
+            # the input embedding is a gather: a forward step reads the rows of its tokens, not
+            # the V x h table (a tied table is still read whole, by the output head)
+            "P_embed_in": 0.0 if m.tied_embeddings else float(m.vocab_size * h),
+            "moe_layers": m.moe_layers,
+            "moe_E": m.num_experts or 0,
+            "moe_k": m.experts_per_token or 0,
+            "P_expert": m._mlp(m.moe_ffn_dim or m.d_ff) if m.is_moe else 0.0,
             "act_elems": float(act * L),  # per token, all layers
             "kernels": 10 * L + 3,
             "seq_len": m.seq_len,
@@ -116,3 +123,54 @@ def forward_flops(t: dict, tokens: float, mean_context: float) -> float:
 def activation_bytes(t: dict, tokens: float, b: float) -> float:
     """Activation traffic: every operator reads its inputs and writes its outputs once."""
     return tokens * t["act_elems"] * b
+
+
+def weight_read_params(t: dict, sequences: float) -> float:
+    """Weights a forward step of ``sequences`` tokens per position reads from memory:
+    P − V·h (the input embedding is a row gather) and, for MoE, only the experts some token is
+    routed to: E·(1 − (1 − k/E)^n) of each layer's E experts for n tokens under uniform routing
+    (the expected number of distinct experts drawn by n top-k choices)."""
+    p = t["P"] - t.get("P_embed_in", 0.0)
+    if t.get("moe") and t.get("moe_E"):
+        E, k = t["moe_E"], t["moe_k"] or 1
+        touched = 1.0 - (1.0 - k / E) ** max(sequences, 1.0)
+        p -= t["moe_layers"] * E * t["P_expert"] * (1.0 - touched)
+    return p
+
+
+#: vector (non-tensor) operations to turn one stored weight into a 16-bit operand, by storage
+#: format, for weight-only quantization (activations stay 16-bit). int8 per output channel:
+#: one int-to-float convert (the channel scale multiplies the output, not each weight).
+#: int4 with a scale and zero point per group: one bitwise op to extract the 4-bit field (a
+#: three-input logic op with a shifted mask, LOP3 on NVIDIA GPUs), one convert, one fused
+#: multiply-add applying scale and zero point. fp8 and 16-bit formats
+#: feed the tensor cores directly (0). The count follows from the format's arithmetic, not a fit.
+DEQUANT_OPS = {"int8": 1.0, "int4": 3.0}
+
+#: bytes of metadata per quantization group: a 16-bit scale and a 16-bit zero point
+#: (the layout of gpt-fast's WeightOnlyInt4QuantHandler, "scales_and_zeros" in bf16).
+GROUP_METADATA_BYTES = 4.0
+
+
+def vector_rate(hw) -> float | None:
+    """Vector (CUDA-core / SIMD) operations per second: the non-tensor fp32 peak / 2 (a FLOP rate
+    counts a fused multiply-add as 2; a dequantization step is one instruction per lane)."""
+    fp32 = hw_terms(hw)["peaks"].get("fp32")
+    return fp32 / 2.0 if fp32 else None
+
+
+def power_cap_clock(hw, cap_w: float, idle_w: float) -> float:
+    """SM clock under a board power cap, as a fraction of the uncapped clock:
+    f/f_max = ((P_cap − P_idle) / (TDP − P_idle))^(1/3), capped at 1.
+
+    Dynamic power P = C·V²·f with the supply voltage scaled with the clock along the DVFS curve
+    (V ∝ f), so P − P_idle ∝ f³. The cap lowers the clock of compute units only: HBM runs on
+    its own clock, and memory-bound decode draws less than the cap, which never triggers
+    (Ma et al. 2026, arXiv 2605.11999, measured on H200). Applied to compute roofs only."""
+    tdp = hw_terms(hw)["tdp"]
+    if not tdp or cap_w >= tdp:
+        return 1.0
+    span = tdp - idle_w
+    if span <= 0:
+        return 1.0
+    return max(0.0, (cap_w - idle_w) / span) ** (1.0 / 3.0)

@@ -17,7 +17,8 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
-from ._terms import activation_bytes, bpe, forward_flops, hw_terms, model_terms, peak_rate
+from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, forward_flops, hw_terms, model_terms,
+                     peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
 __all__ = ["ServingModel", "ServingResult"]
@@ -38,14 +39,17 @@ class ServingResult(Result):
     itl = qfield("inter-token latency: one decode step at the mean decode context", "s", "ms")
     e2e_latency = qfield("TTFT + output_len · ITL", "s", "ms")
     throughput = qfield("generated tokens per second (batch / ITL)", "token/s")
-    prefill_compute_time = qfield("prefill FLOPs / (peak·η) per device", "s", "ms")
-    prefill_memory_time = qfield("prefill bytes / (β·η_mem) per device", "s", "ms")
+    prefill_compute_time = qfield("prefill FLOPs / (peak·η) per device, summed over operator classes", "s", "ms")
+    prefill_memory_time = qfield("prefill bytes / (β·η_mem) per device, summed over operator classes", "s", "ms")
     prefill_comm_time = qfield("tensor-parallel all-reduces during prefill", "s", "ms")
     prefill_bottleneck = field("'Compute' or 'Memory' for prefill")
-    decode_compute_time = qfield("decode FLOPs / (peak·η) per device", "s", "ms")
-    decode_memory_time = qfield("(weights + KV + activations) / (β·η_mem) per device", "s", "ms")
+    decode_compute_time = qfield("decode FLOPs / (peak·η) per device, summed over operator classes", "s", "ms")
+    decode_memory_time = qfield("(weights + KV + activations) / (β·η_mem) + dequantization per device", "s", "ms")
     decode_comm_time = qfield("tensor-parallel all-reduces per decode step", "s", "ms")
     decode_bottleneck = field("'Compute' or 'Memory' for a decode step")
+    dequant_time = qfield("weight-only quantization: vector work to expand the weights read by a decode step", "s", "ms")
+    overhead_time = qfield("fixed time per forward pass: kernels × launch cost", "s", "ms")
+    clock_factor = field("compute clock under the power cap, as a fraction of the uncapped clock (1 without a cap)")
     bottleneck = field("the decode bottleneck (what sets ITL and throughput)")
     kv_cache_size = qfield("KV cache of the whole batch at full context (all devices)", "B", "GB")
     kv_cache_per_token = qfield("KV bytes per token (all layers)", "B", "kB")
@@ -79,7 +83,8 @@ class ServingModel:
     def solve(self, model, hardware, seq_len: int | None = None, batch_size: int = 1, precision: str = "fp16",
               efficiency: float | None = None, *, tp_size: int = 1, output_len: int | None = None,
               kv_precision: str | None = None, memory_efficiency: float | None = None,
-              link_bandwidth=None, overhead=None) -> ServingResult:
+              link_bandwidth=None, overhead=None, power_cap=None, quant_group_size: int | None = None,
+              allreduce: str = "ring") -> ServingResult:
         """Solve prefill, decode and memory.
 
         Parameters
@@ -104,6 +109,15 @@ class ServingModel:
             Per-direction device-to-device bandwidth for TP (default: the device's scale-up link).
         overhead
             Fixed time per forward pass (default: kernel count × measured launch cost, when known).
+        power_cap
+            Board power limit (e.g. ``"330 W"``): lowers the compute clock as
+            ((P_cap − P_idle)/(TDP − P_idle))^(1/3); memory bandwidth is unchanged.
+        quant_group_size
+            Weights per scale/zero-point group of a weight-only int4/int8 format (adds 4 bytes of
+            metadata per group to the bytes read).
+        allreduce
+            Tensor-parallel all-reduce: ``"ring"`` (NCCL-style ring, default) or ``"one_shot"``
+            (every rank reads its peers' buffers in one step: low latency for small messages).
         """
         model = as_model(model)
         hw = as_hardware(hardware)
@@ -126,9 +140,14 @@ class ServingModel:
                 assumptions.append(f"weight-only {precision}: KV cache kept in fp16")
         else:
             kv_precision = normalize_precision(kv_precision)
-        peak, used = peak_rate(hw, precision)
-        if used != precision:
-            assumptions.append(f"{hw.name} has no native {precision} peak; math at its {used} peak")
+        weight_only = precision in DEQUANT_OPS  # int8/int4 weights, 16-bit activations and math
+        math_precision = "bf16" if weight_only else precision
+        if weight_only:
+            assumptions.append(f"weight-only {precision}: matmuls in 16-bit after a dequantization of "
+                               f"{DEQUANT_OPS[precision]:g} vector op(s) per weight")
+        peak, used = peak_rate(hw, math_precision)
+        if used != math_precision:
+            assumptions.append(f"{hw.name} has no native {math_precision} peak; math at its {used} peak")
         if efficiency is None:
             d = _defaults.gemm_efficiency(hw, used)
             eta = d.value
@@ -143,11 +162,36 @@ class ServingModel:
             eta_m = check_efficiency(memory_efficiency, "memory_efficiency")
         h = hw_terms(hw)
         by, kv_b = bpe(precision), bpe(kv_precision)
+        # activations between kernels stay 16-bit when weights (or GEMM inputs) are 8-bit or less:
+        # the quantization of a GEMM input is fused into the kernel that produces it
+        act_b = max(by, 2.0) if by < 2.0 else by
+        by_w = by
+        if quant_group_size is not None:
+            g = check_positive_int(quant_group_size, "quant_group_size", 1 << 20)
+            by_w = by + GROUP_METADATA_BYTES / g
+            assumptions.append(f"quantization groups of {g}: {GROUP_METADATA_BYTES:g} bytes of scale and zero point each")
+        clock = 1.0
+        if power_cap is not None:
+            cap_w = opt_quantity(power_cap, "power", "power_cap")
+            if h["tdp"]:
+                from ._macro import idle_fraction
+
+                d_idle = idle_fraction(hw.id)
+                clock = power_cap_clock(hw, cap_w, d_idle.value * h["tdp"])
+                assumptions.append(f"power cap {cap_w:.0f} W of {h['tdp']:.0f} W: compute clock x{clock:.3f} "
+                                   f"(P - P_idle proportional to f^3; idle {d_idle.value:.2f} of TDP, {d_idle.source}); "
+                                   "memory bandwidth unchanged")
+            else:
+                assumptions.append("power cap ignored: the device has no TDP")
         bw = h["bw"] * eta_m
-        rate = peak * eta
+        rate = peak * eta * clock
+        vrate = vector_rate(hw)
+        vrate = vrate * clock if vrate else None
+        if weight_only and vrate is None:
+            assumptions.append(f"{hw.name} has no fp32 vector peak: dequantization not counted")
 
         # memory per device
-        w_dev = t["P"] * by / tp
+        w_dev = t["P"] * by_w / tp
         kv_tok_dev = _kv_per_token_per_device(model, t, tp, kv_b)
         ctx_full = s + (out or 0)
         kv_dev = b * ctx_full * kv_tok_dev
@@ -155,11 +199,11 @@ class ServingModel:
         # transient prefill activations: the widest intermediate of one layer for all b·s tokens
         widest = max(model.heads * model.d_head + 2 * model.n_kv * model.d_head,
                      (2 if model.gated_mlp else 1) * ((model.moe_ffn_dim or model.d_ff) if model.is_moe else model.d_ff))
-        act_dev = b * s * (widest / tp + 2 * t["h"]) * by
+        act_dev = b * s * (widest / tp + 2 * t["h"]) * act_b
         mem_dev = w_dev + kv_dev + act_dev
         cap = h["cap"]
         free = cap - w_dev
-        per_seq = ctx_full * kv_tok_dev + s * (widest / tp + 2 * t["h"]) * by
+        per_seq = ctx_full * kv_tok_dev + s * (widest / tp + 2 * t["h"]) * act_b
         max_b = max(0, int(free // per_seq)) if free > 0 else 0
 
         # tensor-parallel link
@@ -174,45 +218,88 @@ class ServingModel:
             beta = link * d_ar.value
             alpha = _defaults.collective_latency(hw.id, hw.tier).value
             assumptions.append(f"TP all-reduce bus bandwidth {d_ar.value:.2f} of the link ({d_ar.source}); not overlapped")
+            if allreduce == "one_shot":
+                d_os = _defaults.oneshot_allreduce_latency(hw.id, hw.tier)
+                alpha_os = d_os.value
+                assumptions.append(f"one-shot all-reduce: {alpha_os * 1e6:.1f} us + (n-1)·M/β ({d_os.source})")
+            elif allreduce != "ring":
+                raise ConfigError(f"allreduce: expected 'ring' or 'one_shot', got {allreduce!r}")
         else:
             beta = alpha = 0.0
 
         def comm(tokens: float) -> float:
-            return 2 * t["L"] * ring_allreduce(tokens * t["h"] * by, tp, beta, alpha) if tp > 1 else 0.0
+            """Two all-reduces of the activations per layer (Megatron TP, Shoeybi et al. 2019)."""
+            if tp <= 1:
+                return 0.0
+            m = tokens * t["h"] * act_b
+            if allreduce == "one_shot":
+                one = alpha_os + (tp - 1) * m / beta  # each rank reads the n-1 peer buffers
+            else:
+                one = ring_allreduce(m, tp, beta, alpha)
+            return 2 * t["L"] * one
 
         if overhead is None:
-            ov_d = _defaults.launch_overhead(hw.id, hw.tier)
+            ov_d = _defaults.kernel_overhead(hw.id, hw.tier)
             ov = ov_d.value * t["kernels"]
+            if ov:
+                assumptions.append(f"overhead {t['kernels']} kernel boundaries x {ov_d.value * 1e6:.2f} us per forward pass ({ov_d.source})")
         else:
             ov = opt_quantity(overhead, "time", "overhead", allow_zero=True)
 
-        # prefill
+        # attention runs in its own fused kernel at its own measured efficiency (FlashAttention-2)
+        peak16, _ = peak_rate(hw, "bf16")
+        if efficiency is None:
+            d_at = _defaults.attention_efficiency(hw.id, hw.tier)
+            eta_at = d_at.value
+            assumptions.append(f"attention efficiency {eta_at:.3f} of the 16-bit peak ({d_at.source})")
+        else:
+            eta_at = eta
+        rate_at = peak16 * eta_at * clock
+
+        def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float):
+            """One forward pass as a sequence of operator classes, each on its own roofline
+            (kernels run one after another, so their times add): the matmuls (weights, or FLOPs at
+            large batch), attention (KV traffic, or score FLOPs at long context), and the
+            memory-bound elementwise operators (norms, activations, residuals, rotary)."""
+            mm_c = 2.0 * t["P_matmul"] * tokens / tp / rate
+            mm_m = weights / bw + dequant
+            at_c = t["attn_coeff"] * context * tokens / tp / rate_at
+            at_m = kv_bytes / bw
+            el_m = activation_bytes(t, tokens, act_b) / tp / bw
+            parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m))
+            total = sum(max(a, m) for a, m in parts)
+            comp = sum(a for a, m in parts if a >= m and a > 0)
+            mem = sum(m for a, m in parts if m > a)
+            return total, sum(a for a, _ in parts), sum(m for _, m in parts), ("Compute" if comp >= mem else "Memory")
+
+        # prefill: b·s tokens, causal attention over a mean context (s+1)/2; the KV cache is written
         p_tokens = b * s
         p_flops = forward_flops(t, p_tokens, (s + 1) / 2.0)
-        p_bytes = w_dev + (activation_bytes(t, p_tokens, by) + p_tokens * t["kv_elems"] * kv_b) / tp
-        p_c = p_flops / tp / rate
-        p_m = p_bytes / bw
+        w_read_p = weight_read_params(t, p_tokens) * by_w / tp
+        p_t, p_c, p_m, p_bott = step(p_tokens, (s + 1) / 2.0, p_tokens * t["kv_elems"] * kv_b / tp, w_read_p, 0.0)
         p_comm = comm(p_tokens)
-        ttft = max(p_c, p_m) + p_comm + ov
+        ttft = p_t + p_comm + ov
 
-        # decode step at the mean context
+        # decode step at the mean context: every sequence reads its KV cache
         c = s + (out / 2.0 if out else 0.0)
         d_flops = forward_flops(t, b, c)
-        d_bytes = w_dev + b * c * kv_tok_dev + activation_bytes(t, b, by) / tp
-        d_c = d_flops / tp / rate
-        d_m = d_bytes / bw
+        p_read_d = weight_read_params(t, b) / tp
+        # the warps that stream the weights also expand them: dequantization adds to the stream
+        dq = p_read_d * DEQUANT_OPS[precision] / vrate if (weight_only and vrate) else 0.0
+        d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_w, dq)
         d_comm = comm(b)
-        itl = max(d_c, d_m) + d_comm + ov
+        itl = d_t + d_comm + ov
         e2e = ttft + (out or 1) * itl if out else ttft + itl
         return ServingResult._make({
             "model": model.name, "hardware": hw.name, "precision": precision, "kv_precision": kv_precision,
             "batch_size": b, "seq_len": s, "output_len": out, "tp_size": tp,
             "ttft": ttft, "itl": itl, "e2e_latency": e2e, "throughput": b / itl,
             "prefill_compute_time": p_c, "prefill_memory_time": p_m, "prefill_comm_time": p_comm,
-            "prefill_bottleneck": "Compute" if p_c >= p_m else "Memory",
+            "prefill_bottleneck": p_bott,
             "decode_compute_time": d_c, "decode_memory_time": d_m, "decode_comm_time": d_comm,
-            "decode_bottleneck": "Compute" if d_c >= d_m else "Memory",
-            "bottleneck": "Compute" if d_c >= d_m else "Memory",
+            "decode_bottleneck": d_bott,
+            "dequant_time": dq, "overhead_time": ov, "clock_factor": clock,
+            "bottleneck": d_bott,
             "kv_cache_size": kv_total, "kv_cache_per_token": t["kv_elems"] * kv_b,
             "weights_per_device": w_dev, "kv_cache_per_device": kv_dev, "activation_per_device": act_dev,
             "memory_per_device": mem_dev, "memory_capacity": cap, "feasible": mem_dev <= cap,

@@ -14,6 +14,7 @@ energy from GPU-hours × TDP is a method, not a measurement. The default utilisa
 from __future__ import annotations
 
 import statistics
+from functools import lru_cache
 
 from ..core.errors import ConfigError
 from ..core.result import Result, field, qfield
@@ -61,6 +62,11 @@ def accelerator_embodied(hw) -> tuple[float, str]:
     divided by its accelerators), else the median per-accelerator value of all rows."""
     if hw.embodied_carbon is not None:
         return float(hw.embodied_carbon.to("gCO2e").magnitude), f"{hw.name} embodied_carbon field"
+    return _embodied_row(hw.id, hw.name)
+
+
+@lru_cache(maxsize=128)
+def _embodied_row(hw_id, hw_name) -> tuple[float, str]:
     from ..core.units import Q_
 
     per = []
@@ -68,16 +74,17 @@ def accelerator_embodied(hw) -> tuple[float, str]:
         if r.get("scope") in ("accelerator", "baseboard") and r.get("embodied"):
             v = float(Q_(r["embodied"]).to("gCO2e").magnitude) / max(1, int(r.get("accelerators", 1)))
             per.append((r, v))
-    mine = [(r, v) for r, v in per if r.get("hardware") == hw.id]
+    mine = [(r, v) for r, v in per if r.get("hardware") == hw_id]
     if mine:
         r, v = mine[0]
         return v, f"embodied:{r['id']}"
     if not per:
         raise ConfigError("no embodied-carbon rows in mlsysim/data/embodied/; give embodied_per_accelerator")
     return statistics.median(v for _r, v in per), (
-        f"no embodied row for {hw.name}: median of {len(per)} accelerator rows ({', '.join(r['id'] for r, _ in per)})")
+        f"no embodied row for {hw_name}: median of {len(per)} accelerator rows ({', '.join(r['id'] for r, _ in per)})")
 
 
+@lru_cache(maxsize=1)
 def host_embodied() -> tuple[float, str]:
     """(gCO2e per server without its accelerators, source): median of the host rows."""
     from ..core.units import Q_
@@ -121,6 +128,16 @@ class SustainabilityResult(Result):
     offsite_water = qfield("grid water intensity × facility energy", "L", "L")
     water = qfield("on-site + off-site water", "L", "L")
     assumptions = field("modelling choices and default sources")
+
+    @property
+    def facility_energy(self):
+        """Alias of ``energy``: PUE × IT energy."""
+        return self.energy
+
+    @property
+    def total_carbon(self):
+        """Alias of ``carbon``: operational + amortised embodied."""
+        return self.carbon
 
 
 class SustainabilityModel:

@@ -32,7 +32,8 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from ..registry import DATA_DIR
 
-__all__ = ["Case", "FAMILIES", "load_cases", "load_case", "CalibrationRow", "calibration_rows", "VALIDATION_DIR"]
+__all__ = ["Case", "FAMILIES", "load_cases", "load_case", "CalibrationRow", "calibration_rows", "calibration_duplicate",
+           "VALIDATION_DIR"]
 
 VALIDATION_DIR = DATA_DIR / "validation"
 
@@ -216,3 +217,26 @@ def calibration_rows() -> list[CalibrationRow]:
             feeds=FEEDS.get(q, "not used by a default (kept for reference)"), source=src,
         ))
     return out
+
+
+def _norm_quote(q) -> str:
+    return " ".join(str(q or "").split())
+
+
+def calibration_duplicate(case: Case) -> str | None:
+    """The id of a calibration row that *is* this measurement (same source address or the same
+    quoted line), so a default was derived from it: such a case is shown but never counted.
+    Rows marked ``multi_node`` feed no default and do not make a case a duplicate."""
+    from ..solvers._defaults import calibration_rows as raw
+
+    url = (case.source.get("url") or "").rstrip("/")
+    quote = _norm_quote(case.source.get("quote"))
+    for r in raw():
+        if r.get("multi_node"):
+            continue
+        src = r.get("source") or {}
+        if url and (src.get("url") or "").rstrip("/") == url:
+            return r["id"]
+        if quote and len(quote) > 20 and _norm_quote(src.get("quote")) == quote:
+            return r["id"]
+    return None

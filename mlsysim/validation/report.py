@@ -177,8 +177,14 @@ def summarise(outcomes: list[Outcome], families: list[str]) -> tuple[FamilySumma
 
 
 def run_case(case: Case) -> Outcome:
-    """Predict one case; never raises for a case that cannot run (its outcome says why)."""
+    """Predict one case; never raises for a case that cannot run (its outcome says why).
+
+    A case that is the measurement a calibration row (a default) was taken from is predicted
+    and shown with status ``"calibration"``, but never counted."""
     from .adapters import NotRunnable, SolverUnavailable, predict
+    from .cases import calibration_duplicate
+
+    dup = calibration_duplicate(case)
 
     try:
         p = predict(case)
@@ -194,6 +200,9 @@ def run_case(case: Case) -> Outcome:
         return Outcome(case, "error", reason=f"prediction in {p.value.units:~}, measurement in {case.unit}: {exc}")
     if not math.isfinite(v) or v <= 0:
         return Outcome(case, "error", predicted=None, call=p.call, reason=f"prediction is {v}")
+    if dup:
+        return Outcome(case, "calibration", predicted=v, call=p.call, bottleneck=p.bottleneck,
+                       reason=f"the measurement behind calibration row {dup}: shown, not counted", notes=tuple(p.notes))
     return Outcome(case, "ok", predicted=v, call=p.call, bottleneck=p.bottleneck, notes=tuple(p.notes))
 
 

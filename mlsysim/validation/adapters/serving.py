@@ -45,6 +45,8 @@ def _common_kwargs(case) -> dict:
         kw["tp_size"] = int(cf["tp"])
     if sy.get("power_cap"):
         kw["power_cap"] = sy["power_cap"]
+    if "one-shot" in str(cf.get("allreduce", "")).lower():
+        kw["allreduce"] = "one_shot"
     return kw
 
 

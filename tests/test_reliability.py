@@ -1,0 +1,87 @@
+"""Reliability: fleet MTBF, Young/Daly intervals, goodput (hand-worked), Llama 3 checks."""
+
+import math
+
+import pytest
+
+import mlsysim
+from mlsysim import ConfigError, Fleet, ReliabilityModel
+from mlsysim.solvers.reliability import checkpoint_bytes, daly_interval, fleet_mtbf, goodput, young_interval
+
+R = ReliabilityModel()
+LLAMA3 = Fleet(name="Llama 3 405B, 16K H100", node="DGX_H100", count=2048)
+
+
+def test_seed_signature_numbers_and_quantities():
+    a = R.solve(mlsysim.Systems.Clusters.Frontier_8K, 720, 60)
+    b = R.solve("Frontier_8K", "30 day", mlsysim.Q_(1, "min"))
+    assert a.fleet_mtbf == b.fleet_mtbf and a.checkpoint_time == b.checkpoint_time
+    assert a.checkpoint_time.to("s").magnitude == 60 and a.job_duration.to("h").magnitude == 720
+    assert 0 < a.goodput < 1 and a.failure_probability == pytest.approx(1 - math.exp(-a.expected_failures))
+
+
+def test_fleet_mtbf_sums_rates():
+    # 16 GPUs at 1000 h and 2 nodes at 500 h: rate = 16/1000 + 2/500 = 0.02 /h -> M = 50 h
+    f = Fleet(name="f", node="DGX_H100", count=2)
+    r = R.solve(f, 100, 30, components={"gpu": ("1000 h", "gpu"), "host": (500, "node")})
+    assert r.fleet_mtbf.to("h").magnitude == pytest.approx(50)
+    assert r.node_mtbf.to("h").magnitude == pytest.approx(1 / (8 / 1000 + 1 / 500))
+    assert r.expected_failures == pytest.approx(2)
+    assert r.failure_probability == pytest.approx(1 - math.exp(-2))
+    assert fleet_mtbf([(16, 1000), (2, 500)]) == pytest.approx(50)
+
+
+def test_young_and_daly_hand_worked():
+    delta, m = 60.0, 10 * 3600.0
+    assert young_interval(delta, m) == pytest.approx(math.sqrt(2 * 60 * 36000))  # 2078.46 s
+    x = delta / (2 * m)
+    assert daly_interval(delta, m) == pytest.approx(math.sqrt(2 * delta * m) * (1 + math.sqrt(x) / 3 + x / 9) - delta)
+    assert daly_interval(3 * m, m) == m  # δ ≥ 2M: checkpoint every M
+    # Young's interval scales as √M
+    assert young_interval(delta, 4 * m) == pytest.approx(2 * young_interval(delta, m))
+
+
+def test_goodput_hand_worked():
+    g, a, b, c = goodput(60.0, 2000.0, 36000.0, 600.0)
+    assert (a, b, c) == pytest.approx((0.03, 2000 / 72000, 600 / 36000))
+    assert g == pytest.approx(1 - (0.03 + 2000 / 72000 + 600 / 36000))
+    r = R.solve(LLAMA3, 100, 60, restart_time="10 min", interval="young")
+    m = r.fleet_mtbf.to("s").magnitude
+    tau = math.sqrt(2 * 60 * m)
+    assert r.checkpoint_interval.to("s").magnitude == pytest.approx(tau)
+    assert r.goodput == pytest.approx(1 - (60 / tau + tau / (2 * m) + 600 / m))
+
+
+def test_checkpoint_bytes_mixed_precision_adam():
+    assert checkpoint_bytes(1e9) == 16e9
+    r = R.solve(LLAMA3, 10, model="Llama3_405B", storage_bandwidth="2 TB/s")
+    p = mlsysim.Models.Llama3_405B.total_parameters
+    assert r.checkpoint_size.to("B").magnitude == pytest.approx(16 * p)
+    assert r.checkpoint_time.to("s").magnitude == pytest.approx(16 * p / 2e12)
+
+
+def test_llama3_405b_interruptions_and_effective_training_time():
+    # consistency check: the component rates are Llama 3's own Table 5 (not an independent validation)
+    r = R.solve(LLAMA3, 54 * 24, model="Llama3_405B")
+    assert r.expected_failures == pytest.approx(419, rel=0.01)
+    assert r.fleet_mtbf.to("h").magnitude == pytest.approx(3.09, rel=0.01)
+    assert r.goodput > 0.90  # paper: "higher than 90% effective training time"
+    hw = R.solve(LLAMA3, 54 * 24, model="Llama3_405B", scope="hardware")
+    assert hw.expected_failures / r.expected_failures == pytest.approx(0.78, abs=0.03)
+
+
+def test_more_accelerators_fail_more_often():
+    small = R.solve("Research_256", 100, 60)
+    big = R.solve("Frontier_8K", 100, 60)
+    assert big.fleet_mtbf.magnitude < small.fleet_mtbf.magnitude
+    assert big.fleet_mtbf.magnitude * 8192 == pytest.approx(small.fleet_mtbf.magnitude * 256)
+
+
+@pytest.mark.parametrize("args, kw, field", [
+    ((100,), {}, "checkpoint_time_s"), ((-5, 60), {}, "job_duration_hours"), ((100, "1 GB"), {}, "checkpoint_time_s"),
+    ((100, 60), {"scope": "cpu"}, "scope"), ((100, 60), {"components": {"gpu": ("1000 h", "rack")}}, "components.gpu"),
+])
+def test_bad_input_one_line(args, kw, field):
+    with pytest.raises(ConfigError) as e:
+        R.solve("Frontier_8K", *args, **kw)
+    assert field in str(e.value) and "\n" not in str(e.value)
