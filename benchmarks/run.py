@@ -46,8 +46,8 @@ class Call:
 class Case:
     key: str
     title: str
-    kind: str            # "import" | "cli" | "call"
-    target: float        # required ratio theirs/ours
+    kind: str            # "import" | "cli" | "call" | "rate" (ours only: candidates per second)
+    target: float        # required ratio theirs/ours (for "rate": candidates per second)
     ours: Call | None = None
     theirs: Call | None = None
 
@@ -106,6 +106,15 @@ CASES: list[Case] = [
                     "solver.solve(model=model, fleet=fleet, batch_size=2048, tp_size=8, pp_size=4, "
                     "microbatch_count=16)"),
     ),
+    Case(
+        "optimizer_candidates_per_second",
+        "ParallelismOptimizer: candidates/s (Llama3_70B, 8,192 GPUs)",
+        "rate", 10_000.0,  # absolute target: candidates per second (0.3.0 has no comparable search)
+        ours=Call(_OURS_PRELUDE + "model = M.Language.Llama3_70B\nfleet = S.Clusters.Frontier_8K\n"
+                  "opt = mlsysim.ParallelismOptimizer()\n",
+                  "opt.solve(model, fleet, 2048)"),
+        theirs=None,
+    ),
 ]
 
 # Timed in the side's own interpreter. `check` records a few result fields (as text) so the
@@ -121,7 +130,7 @@ for _ in range(3):
 def _check(r):
     out = {{}}
     for name in ("latency", "bottleneck", "ttft", "itl", "kv_cache_size", "feasible",
-                 "step_latency_total", "scaling_efficiency", "bubble_fraction"):
+                 "step_latency_total", "scaling_efficiency", "bubble_fraction", "searched"):
         try:
             v = getattr(r, name)
         except Exception:
@@ -241,7 +250,8 @@ def cell(m: Measured, kind: str, width: int = 40) -> str:
 def render(rows: list[dict]) -> str:
     head = ["benchmark", "ours", "0.3.0", "ratio", "target", "result"]
     body = [[r["title"], r["ours_cell"], r["theirs_cell"], r["ratio_cell"],
-             f">= {sig2(r['target'])}x", r["status"]] for r in rows]
+             f">= {r['target']:,.0f}/s" if r["kind"] == "rate" else f">= {sig2(r['target'])}x", r["status"]]
+            for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     line = lambda cols: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                                   for i, (c, w) in enumerate(zip(cols, widths)))
@@ -314,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         o, t = got[OURS], got[THEIRS]
         ratio = (t.value / o.value) if (o.value and t.value) else None
         status = "n/a" if ratio is None else ("PASS" if ratio >= case.target else "FAIL")
+        if case.kind == "rate" and o.value:
+            # one search per call: candidates searched / seconds per search
+            searched = float(o.extra.get("check", {}).get("searched", "nan"))
+            o.extra["per_second"] = searched / (o.value * 1e-6)
+            status = "PASS" if o.extra["per_second"] >= case.target else "FAIL"
         rows.append({
             "key": case.key, "title": case.title, "kind": case.kind, "unit": unit,
             "ours": o.value, "theirs": t.value,
@@ -322,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
             "ours_error": o.error, "theirs_error": t.error,
             "ours_samples": o.samples, "theirs_samples": t.samples,
             "ours_extra": o.extra, "theirs_extra": t.extra,
-            "ours_cell": cell(o, case.kind), "theirs_cell": cell(t, case.kind),
+            "ours_cell": (f"{o.extra['per_second']:,.0f}/s" if case.kind == "rate" and "per_second" in o.extra
+                          else cell(o, case.kind)),
+            "theirs_cell": "—" if case.kind == "rate" else cell(t, case.kind),
             "ratio_cell": "n/a" if ratio is None else f"{sig2(ratio)}x",
         })
 

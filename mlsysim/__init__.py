@@ -35,7 +35,20 @@ _EXPORTS = {
     "ReliabilityModel": ".solvers.reliability", "ReliabilityResult": ".solvers.reliability",
     "TailLatencyModel": ".solvers.queueing", "TailLatencyResult": ".solvers.queueing",
     "CapacityModel": ".solvers.queueing", "CapacityResult": ".solvers.queueing",
+    "DistributedModel": ".solvers.distributed", "DistributedResult": ".solvers.distributed",
+    "TrainingMemoryModel": ".solvers.training_memory", "TrainingMemoryResult": ".solvers.training_memory",
+    "CollectiveModel": ".solvers.collectives", "CollectiveResult": ".solvers.collectives",
+    "TrainingRunModel": ".solvers.training", "TrainingRunResult": ".solvers.training",
+    "ScalingModel": ".solvers.scaling", "ScalingResult": ".solvers.scaling",
+    "ParallelismOptimizer": ".solvers.optimizer", "OptimizerResult": ".solvers.optimizer",
     "SystemEvaluator": ".evaluation.evaluator", "SystemEvaluation": ".evaluation.scorecard", "WALLS": ".evaluation.walls",
+    # the remaining walls (issue 7)
+    "ReasoningModel": ".solvers.reasoning", "CompressionModel": ".solvers.compression",
+    "DataPipelineModel": ".solvers.data", "WeightStreamingModel": ".solvers.streaming",
+    "PlacementModel": ".solvers.locality", "SchedulerModel": ".solvers.locality",
+    "StragglerModel": ".solvers.stragglers", "SensitivityModel": ".solvers.sensitivity",
+    "SynthesisModel": ".solvers.sensitivity", "SafetyModel": ".solvers.safety",
+    "Datasets": ".datasets", "Dataset": ".datasets", "load_plugins": ".plugins",
     "load_config": ".config.loader", "Scenarios": ".evaluation.scenarios", "SimulationConfig": ".config.schema",
 }
 

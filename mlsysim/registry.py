@@ -167,6 +167,8 @@ class Registry:
             id_ = name
         else:
             id_ = self._alias_index().get(_norm(name))
+        if id_ is None and _plugins_loaded_now():  # plugins may add the name (mlsysim.plugins)
+            return self.lookup_id(name, group)
         if id_ is None or (group is not None and self._group_of(id_) != group):
             choices = self.ids(group)
             norm = {_norm(c): c for c in choices}
@@ -207,6 +209,12 @@ class Registry:
         """Load a user entry from a TOML, JSON or YAML file and register it."""
         data = load_file_data(path)
         return self.register(self.from_dict(data, group or data.get("tier") or data.get("family"), str(path)))
+
+
+def _plugins_loaded_now() -> bool:
+    from .plugins import _on_unknown_name
+
+    return _on_unknown_name()
 
 
 class Namespace:

@@ -6,8 +6,12 @@ than its inputs (``--force`` runs them all):
 1. ``generate_pages``   write ``_version.yml`` and run every ``tools/gen_*.py`` (zoo catalog pages, ...)
 2. ``build_reference``  ``quartodoc build``: the API reference in ``reference/``
 3. ``copy_assets``      browser assets from ``node_modules/`` (npm) into ``site/vendor/``
-4. ``render``           ``quarto render`` when the Quarto CLI is on PATH, else ``smalldocs render``
-5. ``post_render``      point KaTeX at ``site/vendor/katex/``, then fail if any page, stylesheet or
+4. ``bundle_runtime``   the live pages' Python: wheels and ``pyodide-lock.json`` in ``site/vendor/pyodide/``
+                        (``tools/bundle.py``)
+5. ``render``           ``quarto render`` when the Quarto CLI is on PATH, else ``smalldocs render``
+6. ``live_pages``       put each live cell's build-time output, and the runtime's script, into its
+                        page (``tools/gen_live.py``, which also ran the cells in stage 1)
+7. ``post_render``      point KaTeX at ``site/vendor/katex/``, then fail if any page, stylesheet or
                         script loads anything from another origin or by a root-absolute URL
                         (the site must work offline and under any sub-path)
 
@@ -46,7 +50,8 @@ ASSETS: dict[str, tuple[str, list[str]]] = {
     "vega": ("build", ["vega.min.js"]),
     "vega-lite": ("build", ["vega-lite.min.js"]),
     "vega-embed": ("build", ["vega-embed.min.js"]),
-    "pyodide": ("", ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]),
+    # the runtime only: the npm lock names packages on a CDN; bundle_runtime writes our own lock
+    "pyodide": ("", ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]),
 }
 PAGE_SUFFIXES = {".qmd", ".md", ".ipynb", ".rmd"}  # never copied into site/vendor: they would become pages
 
@@ -287,7 +292,41 @@ def copy_assets(force: bool) -> None:
     say(f"site/vendor/: {count} files from {len(deps)} npm packages")
 
 
-# ---------------------------------------------------------------- 4. render
+# ---------------------------------------------------------------- 4. the live runtime
+
+
+def _tool_module(name: str):
+    """A module of tools/ (bundle, gen_live), imported by path."""
+    spec = importlib.util.spec_from_file_location(f"_site_{name}", ROOT / "tools" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def bundle_runtime(force: bool) -> None:
+    """Wheels and ``pyodide-lock.json`` for the live pages, beside the Pyodide runtime (``tools/bundle.py``).
+
+    Wheels from PyPI are cached in ``.cache/wheels/``; the mlsysim wheel is built from the working
+    tree, so the stage runs again whenever the package changes (and the lock follows the wheels)."""
+    if "pyodide" not in npm_dependencies():
+        say("site/vendor/pyodide/: skipped (package.json does not depend on pyodide)")
+        return
+    out = VENDOR / "pyodide"
+    inputs = expand(["mlsysim/**", "pyproject.toml", "package-lock.json", "tools/bundle.py", THIS])
+    if not force and not stale("bundle", inputs, [out / "pyodide-lock.json", out / "runtime.json"]):
+        say("site/vendor/pyodide/: up to date")
+        return
+    started = time.time()
+    bundle = _tool_module("bundle")
+    try:
+        summary = bundle.bundle(out)
+    except bundle.BundleError as e:
+        raise BuildError(f"bundle_runtime: {e}") from None
+    done("bundle", started)
+    say(f"site/vendor/pyodide/: {summary['wheels']} wheels ({summary['wheel_bytes'] / 1e6:.1f} MB), lock {summary['lock']}")
+
+
+# ---------------------------------------------------------------- 5. render
 
 
 def renderer(choice: str) -> tuple[str, list[str]]:
@@ -316,7 +355,22 @@ def render(force: bool, choice: str) -> None:
     done("render", started, key=name)
 
 
-# ---------------------------------------------------------------- 5. post-render
+# ---------------------------------------------------------------- 6. live pages
+
+
+def live_pages() -> None:
+    """Put the build-time outputs of live cells, their data and the runtime's script into the
+    rendered pages (idempotent: a page rendered earlier is rewired, not wired twice)."""
+    gen = _tool_module("gen_live")
+    try:
+        n = gen.inject(SITE)
+    except gen.LiveError as e:
+        raise BuildError(f"live_pages: {e}") from None
+    if n:
+        say(f"live pages: {n} page(s) wired to the Python runtime")
+
+
+# ---------------------------------------------------------------- 7. post-render
 
 RESOURCE_TAGS_SRC = {"script", "img", "iframe", "audio", "video", "source", "track", "embed", "input", "frame"}
 # <link rel=...> values that fetch nothing; every other <link href> is a resource
@@ -460,7 +514,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("generate_pages", lambda: generate_pages(args.force)),
                 ("build_reference", lambda: build_reference(args.force)),
                 ("copy_assets", lambda: copy_assets(args.force)),
+                ("bundle_runtime", lambda: bundle_runtime(args.force)),
                 ("render", lambda: render(args.force, args.renderer)),
+                ("live_pages", live_pages),
             ):
                 t = time.perf_counter()
                 stage()

@@ -56,10 +56,20 @@ def _dimension(annotation) -> str | None:
     return None
 
 
-def _type_name(annotation) -> str:
+def _field_dimension(field) -> str | None:
+    """The dimension of a pydantic field: its annotation, or (for a required ``Qty``, which pydantic
+    unwraps) the validator in its metadata."""
+    for meta in getattr(field, "metadata", ()) or ():
+        func = getattr(meta, "func", None)
+        if isinstance(func, functools.partial) and "dimension" in func.keywords:
+            return func.keywords["dimension"]
+    return _dimension(field.annotation)
+
+
+def _type_name(annotation, dim: str | None = None) -> str:
     from mlsysim.core.units import DIMENSIONS
 
-    dim = _dimension(annotation)
+    dim = dim or _dimension(annotation)
     if dim:
         optional = type(None) in typing.get_args(annotation)
         example = DIMENSIONS[dim][1]
@@ -107,7 +117,7 @@ def fields_table(cls, attr_docs: dict[str, str] | None = None) -> str | None:
         for name, f in model_fields.items():
             desc = f.description or attr_docs.get(name, "")
             alias = f" (key `{f.alias}`)" if f.alias and f.alias != name else ""
-            rows.append(f"| `{name}`{alias} | {_type_name(f.annotation)} | {_default(f)} | {_cell(desc)} |")
+            rows.append(f"| `{name}`{alias} | {_type_name(f.annotation, _field_dimension(f))} | {_default(f)} | {_cell(desc)} |")
         note = ("Keyword arguments only. Quantities accept a pint Quantity or a string with its unit; a wrong "
                 "dimension, NaN, zero or a negative size, and unknown keys are rejected with a message naming the field.")
         if getattr(cls, "model_config", {}).get("frozen"):

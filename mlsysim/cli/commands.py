@@ -19,10 +19,19 @@ def _print_kv(out: Output, title: str, rows: list[tuple[str, str]]) -> None:
     out.console.print(t)
 
 
+def _looks_like_path(arg: str) -> bool:
+    """A config file rather than a model id: a config suffix, a path separator, or an existing file."""
+    import os
+
+    if arg.lower().endswith((".yaml", ".yml", ".json", ".toml")) or os.sep in arg or (os.altsep and os.altsep in arg):
+        return True
+    return "." in arg and os.path.lexists(arg)
+
+
 def eval_command(out: Output, model: str, hardware, batch_size, precision, efficiency, seq_len, mode) -> None:
     from ..core.errors import ConfigError
 
-    if model.lower().endswith((".yaml", ".yml", ".json", ".toml")):
+    if _looks_like_path(model):
         if hardware is not None:
             raise ConfigError("eval: give either a config file or MODEL HARDWARE, not both")
         from .config_eval import eval_config

@@ -9,10 +9,15 @@ from ._output import Output
 
 def eval_config(out: Output, path: str) -> None:
     from ..config import load_config
+    from ..config.loader import config_error
+    from ..core.errors import ConfigError
     from ..evaluation.evaluator import evaluate_config
 
     loaded = load_config(path)
-    ev = evaluate_config(loaded)
+    try:
+        ev = evaluate_config(loaded)
+    except ConfigError as exc:  # a solver's error about a field: name the file, line and field path
+        raise config_error(loaded, exc) from None
     if out.json:
         out.emit_json("eval", ev.to_dict())
     else:

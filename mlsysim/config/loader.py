@@ -4,8 +4,7 @@ then resolution of registry names into typed objects."""
 from __future__ import annotations
 
 import difflib
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -13,10 +12,7 @@ from pydantic import ValidationError
 from ..core.errors import ConfigError, UnknownNameError
 from .schema import SimulationConfig
 
-__all__ = ["load_config", "LoadedConfig", "config_from_dict", "json_schema"]
-
-_MAX_BYTES = 1_000_000
-
+__all__ = ["load_config", "LoadedConfig", "config_from_dict", "json_schema", "config_error"]
 
 @dataclass(frozen=True)
 class LoadedConfig:
@@ -29,6 +25,7 @@ class LoadedConfig:
     fleet: object | None
     grid: object | None
     datacenter: object | None
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -51,53 +48,40 @@ class LoadedConfig:
         return self.config.workload.mode
 
 
-def _read(path: Path) -> tuple[object, dict]:
-    if not path.exists():
-        raise ConfigError(f"{path}: file not found")
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a directory, not a config file")
-    raw = path.read_bytes()
-    if len(raw) > _MAX_BYTES:
-        raise ConfigError(f"{path}: file is larger than 1 MB")
-    if not raw.strip():
-        raise ConfigError(f"{path}: file is empty")
-    if b"\x00" in raw:
-        raise ConfigError(f"{path}: binary data, not a text config")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from None
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
-        except RecursionError:
-            raise ConfigError(f"{path}: nested too deeply") from None
-        try:
-            from ._yaml import load_with_lines
+class _LazyLines(dict):
+    """Line numbers of a JSON config, computed only when an error message needs one."""
 
-            _d, lines = load_with_lines(text, path)
-        except Exception:
-            lines = {}
-        return data, lines
+    def __init__(self, text: str, path):
+        super().__init__()
+        self._src = (text, path)
+
+    def get(self, key, default=None):
+        if self._src is not None:
+            text, path = self._src
+            self._src = None
+            try:
+                from ._yaml import load_with_lines
+
+                self.update(load_with_lines(text, path)[1])
+            except Exception:  # line numbers are a convenience
+                pass
+        return super().get(key, default)
+
+
+def _read(path: Path) -> tuple[object, dict]:
+    from ..core.files import parse_json, parse_toml, read_text
+
+    suffix = path.suffix.lower()
+    text = read_text(path, "config file")
+    if suffix == ".json":
+        return parse_json(text, path), _LazyLines(text, path)
     if suffix in (".yaml", ".yml"):
         from ._yaml import load_with_lines
 
         return load_with_lines(text, path)
     if suffix == ".toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text), {}
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+        return parse_toml(text, path), {}
     raise ConfigError(f"{path}: unknown config type {suffix or '(none)'}; use .yaml, .yml, .json or .toml")
-
-
-def _reject_constant(name):
-    raise ConfigError(f"JSON constant {name} is not allowed (use a finite number)")
 
 
 def _section_fields(loc: tuple) -> list[str]:
@@ -162,7 +146,7 @@ def _validation_message(exc: ValidationError, path, lines: dict) -> str:
 
 def config_from_dict(data, where: str = "config", lines: dict | None = None) -> LoadedConfig:
     """Validate and resolve a config given as a dict (as the MCP server does)."""
-    lines = lines or {}
+    lines = {} if lines is None else lines
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping with workload and hardware sections, got {type(data).__name__}")
     try:
@@ -228,7 +212,40 @@ def _resolve(cfg: SimulationConfig, where: str, lines: dict) -> LoadedConfig:
     dc = get("datacenter", cfg.ops.datacenter, "ops", "datacenter") if cfg.ops.datacenter else None
     if grid is None and dc is not None:
         grid = dc.grid
-    return LoadedConfig(config=cfg, path=where, model=model, hardware=hardware, fleet=fleet, grid=grid, datacenter=dc)
+    return LoadedConfig(config=cfg, path=where, model=model, hardware=hardware, fleet=fleet, grid=grid, datacenter=dc,
+                        lines=lines)
+
+
+#: solver parameter named at the start of a solver's error -> the config field it comes from
+_PARAM_PATHS = {
+    "batch_size": ("workload", "batch_size"), "seq_len": ("workload", "seq_len"),
+    "output_len": ("workload", "output_len"), "efficiency": ("workload", "efficiency"),
+    "precision": ("workload", "precision"), "mode": ("workload", "mode"), "qps": ("workload", "qps"),
+    "tokens": ("workload", "tokens"), "model": ("workload", "name"), "hardware": ("hardware", "name"),
+    "tp_size": ("hardware", "tp_size"), "pp_size": ("hardware", "pp_size"), "fleet": ("hardware",),
+    "nodes": ("hardware", "nodes"), "duration_days": ("ops", "duration_days"),
+    "utilisation": ("ops", "utilisation"), "kwh_price": ("ops", "kwh_price"), "pue": ("ops", "pue"),
+    "constraints": ("constraints", "assert"),
+}
+
+
+def config_error(loaded: LoadedConfig, exc: Exception) -> ConfigError:
+    """A solver's one-line error about a loaded config, restated with the file, line and field path:
+    ``batch_size: 7 sequences do not split ...`` -> ``c.yaml: line 3: workload.batch_size: 7 sequences ...``."""
+    msg = str(exc)
+    where = loaded.path
+    if msg.startswith(f"{where}:"):
+        return exc if isinstance(exc, ConfigError) else ConfigError(msg)
+    head, sep, rest = msg.partition(": ")
+    loc = _PARAM_PATHS.get(head) if sep else None
+    if loc is None:
+        return ConfigError(f"{where}: {msg}")
+    line = None
+    for n in range(len(loc), 0, -1):
+        line = loaded.lines.get(loc[:n]) if loaded.lines is not None else None
+        if line is not None:
+            break
+    return ConfigError(f"{where}: {f'line {line}: ' if line else ''}{'.'.join(loc)}: {rest}")
 
 
 def _default_node(hw, per_node: int | None):

@@ -16,7 +16,7 @@ documented unit (latency in ms, TCO in USD); strings with units ("50 ms") are al
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,6 +25,17 @@ __all__ = ["SimulationConfig", "WorkloadSection", "HardwareSection", "OpsSection
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, v, info):
+        """``batch_size: true`` is a mistake, not the number 1 (pydantic would accept it)."""
+        if isinstance(v, bool):
+            ann = cls.model_fields[info.field_name].annotation
+            kinds = get_args(ann) or (ann,)
+            if bool not in kinds and (int in kinds or float in kinds):
+                raise ValueError(f"expected a number, got {str(v).lower()}")
+        return v
 
 
 def _positive(v, name):

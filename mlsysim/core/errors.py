@@ -29,7 +29,8 @@ class UnknownNameError(ConfigError, KeyError):
     def __init__(self, kind: str, name: str, suggestions: list[str] | None = None):
         self.kind, self.name, self.suggestions = kind, name, list(suggestions or [])
         hint = f"; did you mean {' or '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}")
+        shown = repr(name) if len(repr(name)) <= 80 else f"{repr(name)[:60]}... ({len(name):,} characters)"
+        super().__init__(f"unknown {kind} {shown}{hint}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]

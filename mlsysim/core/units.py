@@ -8,6 +8,7 @@ parameter, USD, gCO2e. Byte units are exact (GB = 1e9 B, GiB = 2**30 B).
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pint
@@ -47,6 +48,21 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 
 _DIM_CACHE: dict[str, object] = {}
 
+#: Magnitudes (in SI base units: B, s, g, m, USD, gCO2e) outside this range are refused: they are
+#: typing mistakes, and beyond them products and quotients in the solvers overflow or underflow.
+SI_MIN, SI_MAX = 1e-30, 1e30
+
+# An exponent applies to a unit and is a small literal ("m**2", "s^-1"): "9**9**9" or "2**4000"
+# would make pint compute a number with millions of digits.
+_POWER = re.compile(r"(\*\*|\^)")
+_POWER_OK = re.compile(r"[A-Za-z_)\]]\s*(?:\*\*|\^)\s*[-+]?\d{1,2}(?:\.\d+)?(?!\s*(?:\*\*|\^|\d))")
+
+
+def _check_powers(text: str) -> None:
+    n = len(_POWER.findall(text))
+    if n and (n > 4 or len(_POWER_OK.findall(text)) != n):
+        raise ValueError(f"cannot read {text!r}: exponents are allowed only on units, as small whole numbers ('m**2')")
+
 
 def _dimensionality(name: str):
     dim = _DIM_CACHE.get(name)
@@ -79,6 +95,7 @@ def parse_quantity(value, dimension: str, *, allow_zero: bool = False, allow_neg
             raise ValueError(f"expected a {describe_dimension(dimension)}, got an empty string")
         if len(text) > 200:
             raise ValueError(f"expected a {describe_dimension(dimension)}, got a string of {len(text)} characters")
+        _check_powers(text)
         try:
             q = Q_(text)
         except (pint.errors.UndefinedUnitError,) as exc:
@@ -104,8 +121,10 @@ def parse_quantity(value, dimension: str, *, allow_zero: bool = False, allow_neg
     m = q.magnitude
     try:
         m = float(m)
+    except OverflowError:
+        raise ValueError(f"is too large to represent, got {_short(value)}") from None
     except (TypeError, ValueError):
-        raise ValueError(f"expected a scalar {describe_dimension(dimension)}, got {value!s}") from None
+        raise ValueError(f"expected a scalar {describe_dimension(dimension)}, got {_short(value)}") from None
     if math.isnan(m):
         raise ValueError("is NaN")
     if math.isinf(m):
@@ -114,4 +133,17 @@ def parse_quantity(value, dimension: str, *, allow_zero: bool = False, allow_neg
         raise ValueError(f"must be greater than zero, got {value!s}")
     if m < 0 and not allow_negative:
         raise ValueError(f"must not be negative, got {value!s}")
+    if m != 0:
+        try:
+            si = abs(float(q.to_base_units().magnitude))
+        except (OverflowError, ZeroDivisionError):
+            si = math.inf
+        if not SI_MIN <= si <= SI_MAX:
+            base = f"{Q_(1.0, q.units).to_base_units().units:~}" or "(a plain number)"
+            raise ValueError(f"{_short(value)} is outside the supported range (1e-30 to 1e30 {base})")
     return q
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -35,20 +35,22 @@ def _choose_tp(model, hw, per_node, seq_len, batch, precision, output_len, effic
     """Smallest power-of-two tensor parallelism within a node that fits the weights and KV."""
     from ..solvers.serving import ServingModel
 
-    tp, last = 1, None
+    tp, last, error = 1, None, None
     while tp <= per_node:
         if model.heads % tp == 0:
             try:
                 r = ServingModel().solve(model, hw, seq_len=seq_len, batch_size=batch, precision=precision, tp_size=tp,
                                          output_len=output_len, efficiency=efficiency,
                                          link_bandwidth=None if tp == 1 or (hw.interconnect and (hw.interconnect.scaleup_bandwidth or hw.interconnect.pcie_bandwidth)) else "32 GB/s")
-            except ConfigError:
-                r = None
+            except ConfigError as exc:
+                r, error = None, error or exc
             if r is not None:
                 last = r
                 if r.feasible:
                     return r
         tp *= 2
+    if last is None and error is not None:  # no tensor-parallel size was valid: report why
+        raise error
     return last
 
 
@@ -296,9 +298,12 @@ def _check(ev: SystemEvaluation, c) -> ConstraintCheck:
             raise ConfigError(f"constraints: {metric}: cannot read bound {x!r} in {unit or 'plain numbers'}") from None
 
     hi, lo = bound(c.get("max")), bound(c.get("min"))
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        ok = value is not None
-        return ConstraintCheck(metric, None, unit, hi, lo, ok, f"{metric} = {value}")
+    if isinstance(value, bool):  # a yes/no metric compares as 1/0
+        value = float(value)
+    if value is None:
+        return ConstraintCheck(metric, None, unit, hi, lo, False, f"{metric} is not available")
+    if not isinstance(value, (int, float)):
+        raise ConfigError(f"constraints: {metric} is {value!r}, not a number; max and min need a numeric metric")
     ok = (hi is None or value <= hi) and (lo is None or value >= lo)
     rel = f"<= {hi:g}" if hi is not None else ""
     rel += (" and " if rel and lo is not None else "") + (f">= {lo:g}" if lo is not None else "")

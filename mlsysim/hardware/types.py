@@ -116,7 +116,10 @@ class HardwareNode(Spec):
         return self.compute.peak(precision)
 
     def ridge_point(self, precision: str = "bf16"):
-        """Roofline ridge point I* = peak / bandwidth (Williams et al. 2009), in FLOP/byte."""
+        """Roofline ridge point I* = peak / bandwidth (Williams et al. 2009), in FLOP/byte.
+
+        See the math page: [site/math.qmd#ridge-point](../site/math.qmd#ridge-point).
+        """
         return (self.compute.peak(precision)[0] / self.memory.bandwidth).to("FLOP/B")
 
     def __repr__(self) -> str:

@@ -163,7 +163,10 @@ class TransformerWorkload(Workload):
 
     # ---- parameters (Narayanan et al. 2021, eq. 2 generalised to GQA, SwiGLU, MoE, MLA) ----
     def attention_parameters_per_layer(self) -> float:
-        """Q, K, V, O projections: 2·h·a·d + 2·h·n_kv·d (GQA); MLA uses its low-rank factors."""
+        """Q, K, V, O projections: 2·h·a·d + 2·h·n_kv·d (GQA); MLA uses its low-rank factors.
+
+        See the math page: [site/math.qmd#parameters](../site/math.qmd#parameters).
+        """
         h, a = self.hidden_dim, self.heads
         if self.is_mla:
             qk, v, c, r = self._qk_dim(), self._v_dim(), self.kv_latent_dim, self.rope_dim or 0
@@ -178,7 +181,10 @@ class TransformerWorkload(Workload):
         return float((3 if self.gated_mlp else 2) * self.hidden_dim * width)
 
     def mlp_parameters_per_layer(self, *, active: bool = False, moe: bool | None = None) -> float:
-        """MLP weights of one layer: 3·h·f gated (SwiGLU) or 2·h·f; MoE: experts (all or top-k) + shared + router."""
+        """MLP weights of one layer: 3·h·f gated (SwiGLU) or 2·h·f; MoE: experts (all or top-k) + shared + router.
+
+        See the math page: [site/math.qmd#parameters](../site/math.qmd#parameters).
+        """
         if moe is None:
             moe = self.is_moe
         if not moe:
@@ -188,11 +194,17 @@ class TransformerWorkload(Workload):
         return self._mlp(width) * (n + self.shared_experts) + self.hidden_dim * self.num_experts
 
     def embedding_parameters(self) -> float:
-        """V·h input embedding, plus V·h output head when untied."""
+        """V·h input embedding, plus V·h output head when untied.
+
+        See the math page: [site/math.qmd#parameters](../site/math.qmd#parameters).
+        """
         return float(self.vocab_size * self.hidden_dim * (1 if self.tied_embeddings else 2))
 
     def derived_parameters(self, *, active: bool = False) -> float:
-        """Parameters from the architecture (ignoring norms and biases)."""
+        """Parameters from the architecture (ignoring norms and biases).
+
+        See the math page: [site/math.qmd#parameters](../site/math.qmd#parameters).
+        """
         dense_mlp = self.mlp_parameters_per_layer(moe=False)
         blocks = self.layers * self.attention_parameters_per_layer()
         if self.is_moe:
@@ -228,22 +240,34 @@ class TransformerWorkload(Workload):
     # ---- FLOPs (Kaplan et al. 2020, Table 1; Narayanan et al. 2021, eq. 3) --------------------
     def attention_flops_per_token(self, context: float) -> float:
         """Score and value products of one token attending to ``context`` tokens, all layers:
-        2·L·c·a·(d_qk + d_v) (= 4·L·c·h for standard attention)."""
+        2·L·c·a·(d_qk + d_v) (= 4·L·c·h for standard attention).
+
+        See the math page: [site/math.qmd#flops-per-token](../site/math.qmd#flops-per-token).
+        """
         return 2.0 * self.layers * context * self.heads * (self._qk_dim() + self._v_dim())
 
     def forward_flops_per_token(self, context: float | None = None) -> float:
-        """Forward FLOPs per token ≈ 2·P_active (matmuls, incl. the output head) + attention at ``context``."""
+        """Forward FLOPs per token ≈ 2·P_active (matmuls, incl. the output head) + attention at ``context``.
+
+        See the math page: [site/math.qmd#flops-per-token](../site/math.qmd#flops-per-token).
+        """
         c = self.seq_len if context is None else context
         return 2.0 * self.matmul_parameters() + self.attention_flops_per_token(c)
 
     def training_flops_per_token(self, seq_len: int | None = None) -> float:
         """Model FLOPs per trained token: 3 × forward at full context s (Megatron convention,
-        Narayanan et al. 2021 eq. 3: 72·b·s·L·h²·(1 + s/6h + V/12Lh) per step for GPT)."""
+        Narayanan et al. 2021 eq. 3: 72·b·s·L·h²·(1 + s/6h + V/12Lh) per step for GPT).
+
+        See the math page: [site/math.qmd#flops-per-token](../site/math.qmd#flops-per-token).
+        """
         return 3.0 * self.forward_flops_per_token(seq_len or self.seq_len)
 
     # ---- memory --------------------------------------------------------------------------
     def kv_cache_elements_per_token(self) -> float:
-        """KV elements per token: 2·L·n_kv·d (GQA/MQA), or L·(d_c + d_rope) for MLA."""
+        """KV elements per token: 2·L·n_kv·d (GQA/MQA), or L·(d_c + d_rope) for MLA.
+
+        See the math page: [site/math.qmd#kv-cache](../site/math.qmd#kv-cache).
+        """
         if self.is_mla:
             return float(self.layers * (self.kv_latent_dim + (self.rope_dim or 0)))
         return float(2 * self.layers * self.n_kv * self.d_head)

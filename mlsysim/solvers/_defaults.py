@@ -285,3 +285,30 @@ def kernel_overhead(hw_id: str | None, tier: str | None) -> Default:
         lost = (w / bw) * (1.0 / float(r["bandwidth_fraction_kernels"]) - 1.0 / float(r["bandwidth_fraction_fused"]))
         vals.append(lost / t["kernels"])
     return Default(statistics.median(vals), "derived from calibration:" + ",".join(r["id"] for r in mine))
+
+
+# ---- distributed training: GEMM efficiency against GEMM size (added for DistributedModel) ------
+@lru_cache(maxsize=64)
+def gemm_size_curve(hw_id: str | None, tier: str | None) -> tuple[tuple[tuple[float, float], ...], str]:
+    """((log10 FLOPs of one GEMM, rate / best rate of the sweep), ...) from a measured sweep of
+    square GEMMs (quantity 'gemm_size_curve'): this device's, else the median ratio of the measured
+    devices at each size. Empty when no sweep exists (no size effect)."""
+    import math
+
+    rows = [r for r in calibration_rows() if r.get("quantity") == "gemm_size_curve"]
+    mine = [r for r in rows if r.get("hardware") == hw_id]
+    use = mine or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier] or rows
+    if not use:
+        return (), "no GEMM size sweep: size not counted"
+    curves = []
+    for r in use:
+        rates = [_q(t, "FLOP/s") for t in r["tflops"]]
+        best = max(rates)
+        curves.append({round(math.log10(2.0 * m * n * k), 3): rate / best for (m, n, k), rate in zip(r["shapes"], rates)})
+    keys = sorted(set().union(*curves))
+    pts = []
+    for k in keys:
+        vals = [c[k] for c in curves if k in c]
+        pts.append((k, statistics.median(vals)))
+    src = ("calibration:" if mine else f"median of {len(use)} devices: ") + ",".join(r["id"] for r in use)
+    return tuple(pts), src

@@ -34,7 +34,10 @@ def hw_terms(hw) -> dict:
 
 
 def peak_rate(hw, precision: str) -> tuple[float, str]:
-    """(dense peak FLOP/s, precision it runs at) with the device's fallback for missing formats."""
+    """(dense peak FLOP/s, precision it runs at) with the device's fallback for missing formats.
+
+    See the math page: [site/math.qmd#ridge-point](../site/math.qmd#ridge-point).
+    """
     t = hw_terms(hw)
     r = t["rates"].get(precision)
     if r is None:
@@ -116,12 +119,18 @@ def bpe(precision: str) -> float:
 # ---- transformer terms --------------------------------------------------------------------
 def forward_flops(t: dict, tokens: float, mean_context: float) -> float:
     """Forward FLOPs of ``tokens`` tokens: tokens·(2·P_matmul + 2·L·a·(d_qk+d_v)·c̄)
-    (Kaplan et al. 2020, Table 1; c̄ the mean context a token attends to)."""
+    (Kaplan et al. 2020, Table 1; c̄ the mean context a token attends to).
+
+    See the math page: [site/math.qmd#flops-per-token](../site/math.qmd#flops-per-token).
+    """
     return tokens * (2.0 * t["P_matmul"] + t["attn_coeff"] * mean_context)
 
 
 def activation_bytes(t: dict, tokens: float, b: float) -> float:
-    """Activation traffic: every operator reads its inputs and writes its outputs once."""
+    """Activation traffic: every operator reads its inputs and writes its outputs once.
+
+    See the math page: [site/math.qmd#roofline](../site/math.qmd#roofline).
+    """
     return tokens * t["act_elems"] * b
 
 
@@ -146,6 +155,25 @@ def weight_read_params(t: dict, sequences: float) -> float:
 #: multiply-add applying scale and zero point. fp8 and 16-bit formats
 #: feed the tensor cores directly (0). The count follows from the format's arithmetic, not a fit.
 DEQUANT_OPS = {"int8": 1.0, "int4": 3.0}
+
+#: Vector ISAs with no fp32 -> bf16 conversion instruction: AMD CDNA 2 and CDNA 3 (gfx90a,
+#: gfx942). LLVM first added v_cvt_pk_bf16_f32 for gfx950 (CDNA 4; llvm-project pull request
+#: 213150, triton pull request 5782), so earlier parts round to bf16 in software, LLVM's
+#: expansion of fp_round: bit-field extract, add the rounding bias, OR the quiet-NaN bit,
+#: compare unordered, select: 5 vector ops per value.
+BF16_ROUND_EMULATED_ISAS = ("CDNA 2", "CDNA 3")
+BF16_ROUND_EMULATED_OPS = 5.0
+
+
+def dequant_ops(hw, precision: str) -> float:
+    """Vector ops per weight to expand a weight-only quantized weight to a bf16 operand
+    (``DEQUANT_OPS``), plus a software rounding to bf16 on ISAs without the instruction."""
+    ops = DEQUANT_OPS.get(precision, 0.0)
+    desc = (getattr(hw, "description", None) or "")
+    if ops and any(isa in desc for isa in BF16_ROUND_EMULATED_ISAS):
+        ops += BF16_ROUND_EMULATED_OPS
+    return ops
+
 
 #: bytes of metadata per quantization group: a 16-bit scale and a 16-bit zero point
 #: (the layout of gpt-fast's WeightOnlyInt4QuantHandler, "scales_and_zeros" in bf16).

@@ -32,7 +32,10 @@ def ring_allreduce(m: float, n: int, beta: float, alpha: float = 0.0, *, fill: f
     """Ring all-reduce time: 2(n−1)·α + 2(n−1)/n · (M + min(M, M_f))/β (Patarasuk and Yuan 2009).
 
     ``fill`` (M_f, bytes) is the pipeline-fill cost a large message pays before the ring runs at
-    full bandwidth (Hockney's n_1/2, fitted to measured nccl-tests curves); 0 gives the textbook form."""
+    full bandwidth (Hockney's n_1/2, fitted to measured nccl-tests curves); 0 gives the textbook form.
+
+    See the math page: [site/math.qmd#all-reduce](../site/math.qmd#all-reduce).
+    """
     if n <= 1 or m <= 0:
         return 0.0
     return 2 * (n - 1) * alpha + 2 * (n - 1) / n * (m + min(m, fill)) / beta
@@ -40,14 +43,20 @@ def ring_allreduce(m: float, n: int, beta: float, alpha: float = 0.0, *, fill: f
 
 def tree_allreduce(m: float, n: int, beta: float, alpha: float = 0.0, *, fill: float = 0.0) -> float:
     """Double-binary-tree all-reduce: 2·⌈log2 n⌉·α + 2(n−1)/n · M/β (latency term logarithmic;
-    Sanders, Speck and Träff 2009, as used by NCCL)."""
+    Sanders, Speck and Träff 2009, as used by NCCL).
+
+    See the math page: [site/math.qmd#all-reduce](../site/math.qmd#all-reduce).
+    """
     if n <= 1 or m <= 0:
         return 0.0
     return 2 * math.ceil(math.log2(n)) * alpha + 2 * (n - 1) / n * (m + min(m, fill)) / beta
 
 
 def reduce_scatter(m: float, n: int, beta: float, alpha: float = 0.0, *, fill: float = 0.0) -> float:
-    """Reduce-scatter of M bytes: (n−1)·α + (n−1)/n · (M + min(M, M_f))/β (Thakur et al. 2005)."""
+    """Reduce-scatter of M bytes: (n−1)·α + (n−1)/n · (M + min(M, M_f))/β (Thakur et al. 2005).
+
+    See the math page: [site/math.qmd#reduce-scatter](../site/math.qmd#reduce-scatter).
+    """
     if n <= 1 or m <= 0:
         return 0.0
     return (n - 1) * alpha + (n - 1) / n * (m + min(m, fill)) / beta
@@ -57,12 +66,18 @@ all_gather = reduce_scatter  # same cost: (n−1)·α + (n−1)/n · M/β (M the
 
 
 def all_to_all(m: float, n: int, beta: float, alpha: float = 0.0, *, fill: float = 0.0) -> float:
-    """All-to-all with M bytes per rank, uniform traffic: (n−1)·α + (n−1)/n · M/β."""
+    """All-to-all with M bytes per rank, uniform traffic: (n−1)·α + (n−1)/n · M/β.
+
+    See the math page: [site/math.qmd#reduce-scatter](../site/math.qmd#reduce-scatter).
+    """
     return reduce_scatter(m, n, beta, alpha, fill=fill)
 
 
 def p2p(m: float, beta: float, alpha: float = 0.0) -> float:
-    """Point-to-point send: α + M/β."""
+    """Point-to-point send: α + M/β.
+
+    See the math page: [site/math.qmd#reduce-scatter](../site/math.qmd#reduce-scatter).
+    """
     return alpha + m / beta if m > 0 else 0.0
 
 
@@ -70,13 +85,19 @@ def hierarchical_allreduce(m: float, g: int, nodes: int, beta_intra: float, beta
                            alpha_intra: float = 0.0, alpha_inter: float = 0.0, *, fill_intra: float = 0.0) -> float:
     """Reduce-scatter inside the node (g ranks), all-reduce of M/g across ``nodes`` on the fabric
     (priced on the per-GPU NIC bandwidth), all-gather inside the node:
-    2·T_RS(M, g, β_intra) + T_AR(M/g, nodes, β_NIC)."""
+    2·T_RS(M, g, β_intra) + T_AR(M/g, nodes, β_NIC).
+
+    See the math page: [site/math.qmd#hierarchical](../site/math.qmd#hierarchical).
+    """
     t = 2 * reduce_scatter(m, g, beta_intra, alpha_intra, fill=fill_intra)
     return t + ring_allreduce(m / max(g, 1), nodes, beta_inter, alpha_inter)
 
 
 def busbw_from_algbw(algbw: float, n: int) -> float:
-    """nccl-tests bus bandwidth of an all-reduce: algbw × 2(n−1)/n."""
+    """nccl-tests bus bandwidth of an all-reduce: algbw × 2(n−1)/n.
+
+    See the math page: [site/math.qmd#bus-bandwidth](../site/math.qmd#bus-bandwidth).
+    """
     return algbw * 2 * (n - 1) / n
 
 
@@ -108,6 +129,15 @@ class Link:
 
     def __repr__(self):
         return f"Link({self.name}, {self.beta / 1e9:.1f} GB/s, α {self.alpha * 1e6:.2f} us)"
+
+
+def _si(q, unit: str) -> float:
+    """SI magnitude of a Quantity (or of an unvalidated default string such as "5 us")."""
+    if isinstance(q, str):
+        from ..core.units import Q_
+
+        q = Q_(q)
+    return float(q.to(unit).magnitude)
 
 
 def _hw_ids(hw):
@@ -145,7 +175,7 @@ def fabric_link(fleet, *, rail_aligned: bool = True) -> Link:
     per_gpu = nic * node.nics_per_node / node.accelerators_per_node if node.nics_per_node else 0.0
     fab = fleet.fabric
     if fab is not None:
-        per_gpu = min(per_gpu, float(fab.bandwidth.to("B/s").magnitude) * node.nics_per_node
+        per_gpu = min(per_gpu, _si(fab.bandwidth, "B/s") * node.nics_per_node
                       / node.accelerators_per_node) if node.nics_per_node else per_gpu
     if per_gpu <= 0:
         per_gpu = 1e9  # no NIC: 1 GB/s placeholder, stated by the caller
@@ -154,7 +184,7 @@ def fabric_link(fleet, *, rail_aligned: bool = True) -> Link:
     topo = fab.topology if fab is not None else "fat-tree"
     if fab is not None and fab.oversubscription_ratio > 1 and not (topo == "rail-optimized" and rail_aligned):
         over = fab.oversubscription_ratio
-    alpha = float(fab.latency.to("s").magnitude) if fab is not None else 5e-6
+    alpha = _si(fab.latency, "s") if fab is not None else 5e-6
     name = fab.name if fab is not None else "network"
     link = Link(name, "fabric", per_gpu / over, eff.value, alpha, 0.0,
                 f"NIC fraction {eff.value:.2f} ({eff.source})" + (f", oversubscription {over:g}:1" if over > 1 else ""))
@@ -172,7 +202,10 @@ def group_time(op: str, m: float, n: int, per_node: int, intra: Link, inter: Lin
     ("channel") through every rank, so a ring's bus bandwidth is min(β_intra, g·β_NIC) with g
     ranks per node (g = 1: each rank's own NIC). ``algorithm="hierarchical"`` prices instead the
     textbook three phases (intra-node reduce-scatter, cross-node all-reduce of M/g, intra-node
-    all-gather) one after the other."""
+    all-gather) one after the other.
+
+    See the math page: [site/math.qmd#hierarchical](../site/math.qmd#hierarchical).
+    """
     if n <= 1 or m <= 0:
         return 0.0, "none", "none"
     g = max(min(per_node, n), 1)
@@ -228,10 +261,30 @@ class CollectiveResult(Result):
 
 def bus_factor(op: str, n: int) -> float:
     """busbw / algbw (nccl-tests PERFORMANCE.md): 2(n−1)/n for all-reduce, (n−1)/n for
-    reduce-scatter, all-gather and all-to-all, 1 for point-to-point."""
+    reduce-scatter, all-gather and all-to-all, 1 for point-to-point.
+
+    See the math page: [site/math.qmd#bus-bandwidth](../site/math.qmd#bus-bandwidth).
+    """
     if n <= 1:
         return 1.0
     return {"all_reduce": 2 * (n - 1) / n, "p2p": 1.0}.get(op, (n - 1) / n)
+
+
+def _target(x):
+    """A Fleet or Node from an object or a cluster / node name."""
+    if not isinstance(x, str):
+        return x
+    from ..core.errors import UnknownNameError
+    from ..registry import Systems
+
+    try:
+        return Systems.Clusters.get(x)
+    except UnknownNameError:
+        try:
+            return Systems.Nodes.get(x)
+        except UnknownNameError:
+            pass
+        raise
 
 
 class CollectiveModel:
@@ -259,7 +312,7 @@ class CollectiveModel:
             data-parallel group of one GPU per node.
         """
         from ..core.errors import ConfigError
-        from ._inputs import as_fleet, check_positive_int, opt_quantity
+        from ._inputs import check_positive_int, opt_quantity
 
         if op not in _OPS:
             import difflib
@@ -269,7 +322,7 @@ class CollectiveModel:
         if algorithm not in _ALGOS:
             raise ConfigError(f"algorithm: expected one of {', '.join(_ALGOS)}, got {algorithm!r}")
         m = opt_quantity(message_size, "information", "message_size")
-        target = as_fleet(fleet)
+        target = _target(fleet)
         if hasattr(target, "node"):
             node, total = target.node, target.total_accelerators
             inter = fabric_link(target, rail_aligned=(ranks_per_node == 1))

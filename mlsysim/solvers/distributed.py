@@ -34,6 +34,8 @@ concurrent compute; stragglers, data loading and checkpointing are not counted.
 
 from __future__ import annotations
 
+import math
+
 from ..core.errors import ConfigError
 from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
@@ -53,6 +55,27 @@ _OVERLAP_KEYS = ("dp", "tp", "pp", "cp", "ep")
 
 
 # ---- formulas ---------------------------------------------------------------------------------
+def size_factor(curve, flops: float) -> float:
+    """Fraction of the large-GEMM rate a GEMM of ``flops`` FLOPs reaches: the measured square-GEMM
+    sweep's rate at that size over its best, interpolated in log10(FLOPs) and held at the ends
+    (small GEMMs fill too few output tiles for full waves of the streaming multiprocessors)."""
+    if not curve or flops <= 0:
+        return 1.0
+    x = math.log10(flops)
+    if x <= curve[0][0]:
+        return curve[0][1]
+    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return curve[-1][1]
+
+
+def gemm_time(c: dict, flops_list, rate: float) -> float:
+    """Σ F_i / (R · r(F_i)) over the GEMMs of a pass (R the calibrated large-GEMM rate)."""
+    curve = c["curve"]
+    return sum(f / (rate * size_factor(curve, f)) for f in flops_list)
+
+
 def pipeline_bubble(p: int, m: int, v: int = 1) -> float:
     """Pipeline bubble as a fraction of the ideal step: (p−1)/(v·m) (Narayanan et al. 2021, §2.2.1
     for 1F1B with v = 1, §2.2.2 for the interleaved schedule with v chunks per GPU)."""
@@ -100,6 +123,8 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     mem = _defaults.memory_efficiency(hw)
     eta_m = mem.value if memory_efficiency is None else check_efficiency(memory_efficiency, "memory_efficiency")
     attn = _defaults.attention_efficiency(hw.id, hw.tier)
+    curve, curve_src = _defaults.gemm_size_curve(hw.id, hw.tier)
+    kern = _defaults.kernel_overhead(hw.id, hw.tier)
     h, a, L = model.hidden_dim, model.heads, model.layers
     d_qk, d_v = model._qk_dim(), model._v_dim()
     f_dense = model.d_ff
@@ -128,9 +153,13 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
         "peak": peak, "eta": eta, "rate": peak * eta, "eta_attn": attn.value, "eta_m": eta_m,
         "bw": h_t["bw"] * eta_m, "cap": h_t["cap"],
         "imbalance": _defaults.moe_load_imbalance().value, "dp_chunks": _defaults.dp_overlap_chunks().value,
+        "curve": curve, "kernel": kern.value,
+        "P_o": a * d_v * h * scale, "n_exp": model.num_experts or 1,
         "sources": (f"GEMM efficiency {eta:.3f} ({gemm.source if efficiency is None else 'given'})",
                     f"memory efficiency {eta_m:.3f} ({mem.source if memory_efficiency is None else 'given'})",
-                    f"fused attention efficiency {attn.value:.3f} ({attn.source})"),
+                    f"fused attention efficiency {attn.value:.3f} ({attn.source})",
+                    f"GEMM efficiency against GEMM size ({curve_src})",
+                    f"{kern.value * 1e6:.2f} us lost per kernel boundary ({kern.source})"),
     }
     _CTX[(id(model),) + key] = c
     if len(_CTX) > 256:
@@ -197,8 +226,19 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     p_mlp = c["P_mlp_moe_active"] * imb if moe_layer else c["P_mlp_dense"]
     p_layer_local = (c["P_attn"] + (c["P_mlp_moe"] / pl.e if moe_layer else c["P_mlp_dense"])) / t
     f_gemm = 2.0 * tok * (c["P_attn"] + p_mlp) / t
-    g_f = max(f_gemm / R, 2.0 * p_layer_local / B)
-    g_b = max(2.0 * f_gemm / R, 10.0 * p_layer_local / B)
+    # the layer's GEMMs: QKV, output projection, MLP up (and gate) and down; experts see tokens/expert
+    g_up = 2.0 / 3.0 if c["gated"] else 0.5
+    f_o = 2.0 * tok * c["P_o"] / t
+    if moe_layer:  # each local expert's GEMMs see its share of the routed tokens (grouped GEMMs)
+        n_local = max(c["n_exp"] // pl.e, 1)
+        per_expert = 2.0 * tok * p_mlp / t / n_local
+        mlp = [per_expert * g_up] * n_local + [per_expert * (1 - g_up)] * n_local
+    else:
+        mlp = [2.0 * tok * p_mlp * g_up / t, 2.0 * tok * p_mlp * (1 - g_up) / t]
+    gemms = [2.0 * tok * c["P_attn"] / t - f_o, f_o] + mlp
+    t_gemm = gemm_time(c, gemms, R)
+    g_f = max(t_gemm, 2.0 * p_layer_local / B)
+    g_b = max(2.0 * t_gemm, 10.0 * p_layer_local / B)
     # attention core (query tokens of this rank attend to the whole sequence)
     f_core = c["attn_coeff_layer"] * tok * s / t  # model FLOPs (full context)
     if pl.attention == "flash":
@@ -249,18 +289,24 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
         ep_f = 2 * ept * (1.0 - pl.overlap.get("ep", 0.0))
     else:
         ep_f = 0.0
-    fwd = g_f + a_f + e_f + tp_f + cp_f + ep_f
-    bwd = g_b + a_b + e_b + tp_f + cp_f + ep_f
+    # kernel boundaries: norms, GEMMs, attention, activation, residual adds, and the collectives
+    k_attn = 1 if pl.attention == "flash" else (4 if pl.dropout else 3)
+    k_comm = (4 if pl.sp else 2) * (t > 1) + (cp > 1) + 2 * (moe_layer and pl.e > 1)
+    k_f = (9 + k_attn + k_comm) * c["kernel"]
+    fwd = g_f + a_f + e_f + tp_f + cp_f + ep_f + k_f
+    bwd = g_b + a_b + e_b + tp_f + cp_f + ep_f + (2 * (9 + k_attn) + k_comm) * c["kernel"]
     if pl.recompute == "full":
         rc, hw_extra = fwd, f_gemm + f_core * (0.5 if pl.attention == "flash" else 1.0)
     else:
-        rc, hw_extra = a_rc, hw_core_extra
+        rc, hw_extra = a_rc + (k_attn * c["kernel"] if a_rc else 0.0), hw_core_extra
     return {"gemm": g_f + g_b + (g_f if pl.recompute == "full" else 0.0),
             "attn": a_f + a_b + a_rc + (a_f if pl.recompute == "full" else 0.0),
             "elem": e_f + e_b + (e_f if pl.recompute == "full" else 0.0),
             "tp": 2 * tp_f + (tp_f if pl.recompute == "full" else 0.0),
             "cp": 2 * cp_f + (cp_f if pl.recompute == "full" else 0.0),
             "ep": 2 * ep_f + (ep_f if pl.recompute == "full" else 0.0),
+            "kernels": k_f + (2 * (9 + k_attn) + k_comm) * c["kernel"] + (k_f if pl.recompute == "full" else 0.0)
+                       + (k_attn * c["kernel"] if a_rc else 0.0),
             "recompute": rc, "fwd": fwd, "bwd": bwd, "total": fwd + bwd + rc, "hw_extra_flops": hw_extra}
 
 
@@ -275,7 +321,8 @@ def evaluate(c: dict, pl: Plan, links: dict, global_batch: int) -> dict:
     R, B, by, t = c["rate"], c["bw"], c["by"], pl.t
     tok = pl.b * c["s"] / pl.cp
     # the output layer and loss: logits GEMM forward + backward and an fp32 softmax over V/t
-    head = 3 * 2.0 * tok * c["h"] * c["V"] / t / R + 16.0 * tok * c["V"] / t / B
+    f_head = 2.0 * tok * c["h"] * c["V"] / t
+    head = 3 * gemm_time(c, (f_head,), R) + 16.0 * tok * c["V"] / t / B + 6 * c["kernel"]
     if pl.layout == "uniform":
         lps = -(-L // p)
         t_stage = lps * mix["total"] + head
@@ -321,6 +368,7 @@ def evaluate(c: dict, pl: Plan, links: dict, global_batch: int) -> dict:
         "step": step, "pipe": t_pipe, "stage": t_stage, "bubble": bubble, "pp": pp * m,
         "compute": scale * (mix["gemm"]) + m * head, "attention": scale * mix["attn"], "elementwise": scale * mix["elem"],
         "tp": scale * mix["tp"], "cp": scale * mix["cp"], "ep": scale * mix["ep"], "recompute": scale * mix["recompute"],
+        "kernels": scale * mix["kernels"],
         "dp": dp_t, "dp_exposed": dp_exp, "optimizer": t_opt, "mem": mem, "n_gpu": n_gpu, "tokens": tokens,
         "model_flops": model_flops, "hw_flops": hw_flops, "layers_per_stage": lps,
     }
@@ -351,6 +399,7 @@ class DistributedResult(Result):
     bubble_time = qfield("pipeline bubble: (p−1)/v stage times", "s", "s")
     dp_communication_latency = qfield("data-parallel gradient communication (total, before overlap)", "s", "ms")
     dp_comm_exposed = qfield("the part of it not hidden behind the backward pass", "s", "ms")
+    kernel_overhead_time = qfield("time lost at kernel boundaries (launch, tail, pipeline refill)", "s", "ms")
     overhead_time = qfield("optimizer step (memory-bound Adam update)", "s", "ms")
     bubble_fraction = field("(p−1)/(v·m): bubble over ideal pipeline time (Narayanan et al. 2021)")
     tokens_per_second = qfield("trained tokens per second (whole fleet)", "token/s")
@@ -459,23 +508,6 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
     _chk(attention, ATTENTION, "attention")
     if zero not in (0, 1, 2, 3) or isinstance(zero, bool):
         raise ConfigError(f"zero_stage: expected 0, 1, 2 or 3, got {zero!r}")
-    n = links["N"]
-    if dp is None:
-        if n % (t * p * cpn):
-            raise ConfigError(f"tp_size: tp·pp·cp = {t * p * cpn} does not divide the fleet's {n} GPUs")
-        d = n // (t * p * cpn)
-    else:
-        d = check_positive_int(dp, "dp_size", 1 << 30)
-        if t * p * d * cpn != n:
-            raise ConfigError(f"dp_size: tp·pp·dp·cp = {t}·{p}·{d}·{cpn} = {t * p * d * cpn} does not match the fleet's {n} GPUs")
-    if e > 1:
-        if not c["moe"]:
-            raise ConfigError(f"ep_size: {c['name']} has no experts; use ep_size=1")
-        n_exp = c["_model"].num_experts
-        if n_exp % e:
-            raise ConfigError(f"ep_size: {e} does not divide the {n_exp} experts of {c['name']}")
-        if (d * cpn) % e:
-            raise ConfigError(f"ep_size: {e} does not divide the data-parallel × context-parallel size {d * cpn}")
     if c["a"] % t:
         raise ConfigError(f"tp_size: {t} does not divide the {c['a']} attention heads of {c['name']}")
     if c["s"] % cpn:
@@ -494,6 +526,24 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
         what = "layers" if layout == "uniform" else "layers + 2 (embedding, output)"
         raise ConfigError(f"pp_size: pp·virtual_stages = {p * v} does not divide the {slots} {what} of {c['name']}"
                           + ("" if layout == "balanced" else "; pipeline_layout='balanced' gives the embedding and output layer a slot each"))
+    n = links["N"]
+    if dp is None:
+        if n % (t * p * cpn):
+            name = "cp_size" if cpn > 1 else "pp_size" if p > 1 else "tp_size"
+            raise ConfigError(f"{name}: tp·pp·cp = {t * p * cpn} does not divide the fleet's {n} GPUs")
+        d = n // (t * p * cpn)
+    else:
+        d = check_positive_int(dp, "dp_size", 1 << 30)
+        if t * p * d * cpn != n:
+            raise ConfigError(f"dp_size: tp·pp·dp·cp = {t}·{p}·{d}·{cpn} = {t * p * d * cpn} does not match the fleet's {n} GPUs")
+    if e > 1:
+        if not c["moe"]:
+            raise ConfigError(f"ep_size: {c['name']} has no experts; use ep_size=1")
+        n_exp = c["_model"].num_experts
+        if n_exp % e:
+            raise ConfigError(f"ep_size: {e} does not divide the {n_exp} experts of {c['name']}")
+        if (d * cpn) % e:
+            raise ConfigError(f"ep_size: {e} does not divide the data-parallel × context-parallel size {d * cpn}")
     if gb % d:
         raise ConfigError(f"batch_size: {gb} sequences do not split over {d} data-parallel replicas")
     per = gb // d
@@ -539,7 +589,7 @@ def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
     largest, over = overflow_term(mem, c["cap"])
     parts = {"compute": r["compute"], "attention": r["attention"], "elementwise": r["elementwise"], "tp_comm": r["tp"],
              "cp_comm": r["cp"], "ep_comm": r["ep"], "pp_comm": r["pp"], "bubble": r["bubble"],
-             "dp_comm": r["dp_exposed"], "optimizer": r["optimizer"]}
+             "dp_comm": r["dp_exposed"], "optimizer": r["optimizer"], "kernel_overhead": r["kernels"]}
     step = r["step"]
     peak_all = r["n_gpu"] * c["peak"]
     ideal = r["model_flops"] / (r["n_gpu"] * c["rate"])
@@ -560,6 +610,7 @@ def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
         "elementwise_time": r["elementwise"], "recompute_time": r["recompute"], "tp_comm_time": r["tp"],
         "cp_comm_time": r["cp"], "ep_comm_time": r["ep"], "pp_comm_time": r["pp"], "bubble_time": r["bubble"],
         "dp_communication_latency": r["dp"], "dp_comm_exposed": r["dp_exposed"], "overhead_time": r["optimizer"],
+        "kernel_overhead_time": r["kernels"],
         "bubble_fraction": pipeline_bubble(pl.p, pl.m, pl.v), "tokens_per_second": r["tokens"] / step,
         "tflops_per_gpu": r["model_flops"] / step / r["n_gpu"], "mfu": r["model_flops"] / (step * peak_all),
         "hfu": r["hw_flops"] / (step * peak_all), "scaling_efficiency": ideal / step,

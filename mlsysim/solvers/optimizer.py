@@ -116,6 +116,10 @@ class ParallelismOptimizer:
             if z not in (0, 1, 2, 3):
                 raise ConfigError(f"zero_stages: {z!r} is not a ZeRO stage (0-3)")
         vs = (virtual_stages,) if isinstance(virtual_stages, int) else tuple(virtual_stages)
+        recompute = tuple(recompute)
+        if attention == "flash" and "selective" in recompute and len(recompute) > 1:
+            # a fused attention kernel never stores the scores: selective recomputation is the same plan as none
+            recompute = tuple(r for r in recompute if r != "selective")
         hw = fl.node.accelerator
         links = fleet_links(fl)
         c = model_context(model, hw, precision, seq_len, efficiency)
@@ -230,7 +234,8 @@ class ParallelismOptimizer:
             "assumptions": (f"search axes: TP {space['tp']}, PP {space['pp']}, CP {space['cp']}, EP {space['ep']}, "
                             f"microbatch {space['mb']}, recompute {list(recompute)}, ZeRO {list(zero_stages)}, "
                             f"schedules {[f'{a}' + (f' v={v}' if v > 1 else '') for a, v in sched_opts]}",
-                            f"{attention} attention; sequence parallelism whenever TP > 1; dropout {'on' if drop else 'off'}",
+                            f"{attention} attention (with a fused kernel selective recomputation equals none); "
+                            f"sequence parallelism whenever TP > 1; dropout {'on' if drop else 'off'}",
                             "ranked by step time for the fixed global batch"),
         })
 

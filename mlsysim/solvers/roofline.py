@@ -15,13 +15,16 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
-from ._terms import activation_bytes, bpe, forward_flops, hw_terms, model_terms, peak_rate
+from ._terms import activation_bytes, bpe, forward_flops, hw_terms, model_terms, peak_rate, weight_read_params
 
 __all__ = ["SingleNodeModel", "PerformanceProfile", "Engine"]
 
 
 class PerformanceProfile(Result):
-    """Result of ``SingleNodeModel.solve``: the roofline terms, bound and utilisation."""
+    """Result of ``SingleNodeModel.solve``: the roofline terms, bound and utilisation.
+
+    See the math page: [site/math.qmd#mfu](../site/math.qmd#mfu).
+    """
 
     model = field("workload name")
     hardware = field("device name")
@@ -110,7 +113,8 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
             flops = forward_flops(t, tokens, (s + 1) / 2.0)  # causal: mean context (s+1)/2
             extra = 0.0
             kv = tokens * t["kv_elems"] * by
-            mem_bytes = t["P"] * by + activation_bytes(t, tokens, by) + kv
+            # every weight matrix is read once; the input embedding is a gather of one row per token
+            mem_bytes = weight_read_params(t, tokens) * by + activation_bytes(t, tokens, by) + kv
             footprint = t["P"] * by + kv + tokens * t["h"] * by * 4
         token_tp = True
     else:
@@ -133,10 +137,10 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
     t_c = hw_flops / (peak * eta)
     t_m = mem_bytes / (h["bw"] * eta_m)
     if overhead is None:
-        d = _defaults.launch_overhead(hw.id, hw.tier)
+        d = _defaults.kernel_overhead(hw.id, hw.tier)
         ov = d.value * t["kernels"] * (3 if train else 1)
         if ov:
-            assumptions.append(f"overhead {t['kernels'] * (3 if train else 1)} kernels x {d.value * 1e6:.1f} us ({d.source})")
+            assumptions.append(f"overhead {t['kernels'] * (3 if train else 1)} kernel boundaries x {d.value * 1e6:.2f} us ({d.source})")
     else:
         ov = opt_quantity(overhead, "time", "overhead", allow_zero=True)
     lower = max(t_c, t_m) + ov
@@ -168,6 +172,8 @@ class SingleNodeModel:
               seq_len: int | None = None, overlap: Literal["roofline", "no_overlap"] = "roofline",
               overhead=None, recompute: Literal["none", "selective", "full"] = "none") -> PerformanceProfile:
         """Solve the roofline.
+
+        See the math page: [site/math.qmd#roofline](../site/math.qmd#roofline).
 
         Parameters
         ----------

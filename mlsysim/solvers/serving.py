@@ -17,8 +17,8 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
-from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, forward_flops, hw_terms, model_terms,
-                     peak_rate, power_cap_clock, vector_rate, weight_read_params)
+from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, dequant_ops, forward_flops, hw_terms,
+                     model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
 __all__ = ["ServingModel", "ServingResult"]
@@ -69,7 +69,10 @@ class ServingResult(Result):
 
 def _kv_per_token_per_device(model, t: dict, tp: int, kv_b: float) -> float:
     """KV bytes per token on one device: GQA heads split across ranks while n_kv ≥ t, replicated
-    beyond; the MLA latent is replicated on every rank."""
+    beyond; the MLA latent is replicated on every rank.
+
+    See the math page: [site/math.qmd#max-batch](../site/math.qmd#max-batch).
+    """
     if getattr(model, "is_mla", False):
         return t["kv_elems"] * kv_b
     n_kv = model.n_kv
@@ -86,6 +89,8 @@ class ServingModel:
               link_bandwidth=None, overhead=None, power_cap=None, quant_group_size: int | None = None,
               allreduce: str = "ring") -> ServingResult:
         """Solve prefill, decode and memory.
+
+        See the math page: [site/math.qmd#serving](../site/math.qmd#serving).
 
         Parameters
         ----------
@@ -144,7 +149,7 @@ class ServingModel:
         math_precision = "bf16" if weight_only else precision
         if weight_only:
             assumptions.append(f"weight-only {precision}: matmuls in 16-bit after a dequantization of "
-                               f"{DEQUANT_OPS[precision]:g} vector op(s) per weight")
+                               f"{dequant_ops(hw, precision):g} vector op(s) per weight")
         peak, used = peak_rate(hw, math_precision)
         if used != math_precision:
             assumptions.append(f"{hw.name} has no native {math_precision} peak; math at its {used} peak")
@@ -285,7 +290,7 @@ class ServingModel:
         d_flops = forward_flops(t, b, c)
         p_read_d = weight_read_params(t, b) / tp
         # the warps that stream the weights also expand them: dequantization adds to the stream
-        dq = p_read_d * DEQUANT_OPS[precision] / vrate if (weight_only and vrate) else 0.0
+        dq = p_read_d * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
         d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_w, dq)
         d_comm = comm(b)
         itl = d_t + d_comm + ov

@@ -178,6 +178,26 @@ def overflow_term(terms: dict, capacity: float) -> tuple[str, str | None]:
                      f"over the {capacity / 1e9:.0f} GB capacity")
 
 
+def _device(x):
+    """A device from a device, a fleet, or the name of either."""
+    if hasattr(x, "compute"):
+        return x
+    if hasattr(x, "node"):
+        return x.node.accelerator
+    if isinstance(x, str):
+        from ..core.errors import UnknownNameError
+
+        try:
+            return as_hardware(x)
+        except UnknownNameError:
+            try:
+                return as_fleet(x).node.accelerator
+            except UnknownNameError:
+                pass
+            raise
+    return as_hardware(x)
+
+
 def default_dropout(c: dict) -> bool:
     """Dropout on for GPT-style models (plain MLP, as in Megatron's GPT runs), off for gated-MLP
     models (Llama, Mistral, Qwen pre-train with dropout 0)."""
@@ -243,8 +263,7 @@ class TrainingMemoryModel:
         from .distributed import model_context
 
         model = as_model(model)
-        hw = getattr(as_fleet(hardware), "accelerator", None) if not hasattr(hardware, "compute") else hardware
-        hw = as_hardware(hw if hw is not None else hardware)
+        hw = _device(hardware)
         precision = normalize_precision(precision)
         if activation_recomputation not in RECOMPUTE:
             raise ConfigError(f"activation_recomputation: expected one of {', '.join(RECOMPUTE)}, got {activation_recomputation!r}")

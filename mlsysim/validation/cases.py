@@ -32,7 +32,7 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from ..registry import DATA_DIR
 
-__all__ = ["Case", "FAMILIES", "load_cases", "load_case", "CalibrationRow", "calibration_rows", "calibration_duplicate",
+__all__ = ["Case", "FAMILIES", "families", "load_cases", "load_case", "CalibrationRow", "calibration_rows", "calibration_duplicate",
            "VALIDATION_DIR"]
 
 VALIDATION_DIR = DATA_DIR / "validation"
@@ -76,7 +76,7 @@ class Case:
     @property
     def unit(self) -> str:
         """The unit the measurement is stated in (``""`` for a plain number)."""
-        u = f"{self.measured.units:~}"
+        u = f"{self.measured.units:~C}"
         return "" if u in ("", "dimensionless") else u
 
     @property
@@ -151,10 +151,17 @@ def load_case(path: str | Path) -> Case:
     return _case_from(data, path)
 
 
+def families() -> list[str]:
+    """The families in report order: the six of ``FAMILIES``, then any other folder of data."""
+    extra = sorted(d.name for d in VALIDATION_DIR.iterdir() if d.is_dir() and d.name not in FAMILIES
+                   and not d.name.startswith((".", "_"))) if VALIDATION_DIR.is_dir() else []
+    return list(FAMILIES) + extra
+
+
 @lru_cache(maxsize=1)
 def _all_cases() -> tuple[Case, ...]:
     out = []
-    for fam in FAMILIES:
+    for fam in families():
         for f in sorted((VALIDATION_DIR / fam).glob("*.toml")):
             out.append(load_case(f))
     return tuple(out)
@@ -162,29 +169,44 @@ def _all_cases() -> tuple[Case, ...]:
 
 def load_cases(family: str | None = None) -> list[Case]:
     """Every validation case of the package (optionally of one family), in report order."""
-    if family is not None and family not in FAMILIES:
+    if family is not None and family not in families():
         import difflib
 
-        close = difflib.get_close_matches(family, list(FAMILIES), n=1)
+        close = difflib.get_close_matches(family, families(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"family: unknown family {family!r}{hint} (one of {', '.join(FAMILIES)})")
+        raise ConfigError(f"family: unknown family {family!r}{hint} (one of {', '.join(families())})")
     return [c for c in _all_cases() if family is None or c.family == family]
 
 
 # ---- calibration rows ------------------------------------------------------------------------
 
-#: calibration quantity -> the default it feeds (the function in mlsysim/solvers/_defaults.py)
+#: calibration quantity -> the default it feeds (a function of mlsysim/solvers/_defaults.py)
 FEEDS = {
     "gemm_efficiency": "gemm_efficiency(hw, precision): achievable fraction of the dense peak",
     "memory_efficiency": "memory_efficiency(hw): achievable fraction of peak memory bandwidth",
-    "gemv_efficiency": "gemv_efficiency(hw): decode GEMV bandwidth as a fraction of copy bandwidth",
-    "allreduce_busbw": "allreduce_efficiency(hw): all-reduce bus bandwidth / link line rate",
+    "attention_efficiency": "attention_efficiency(hw): fused-attention fraction of the 16-bit peak",
+    "allreduce_busbw": "allreduce_efficiency / allreduce_busbw_fraction(hw): busbw / link line rate",
+    "allreduce_busbw_curve": "collective_ramp(hw): latency alpha and pipeline-fill bytes of a ring",
     "allreduce_latency": "collective_latency(hw): per-step latency alpha of a ring",
+    "allreduce_latency_oneshot": "oneshot_allreduce_latency(hw): latency of a one-shot all-reduce",
+    "kernel_boundary": "kernel_overhead(hw): GPU time lost per kernel boundary",
     "launch_overhead": "launch_overhead(hw): fixed time per kernel launch",
-    "graph_launch_overhead": "graph_node_overhead(hw): time per kernel in a captured CUDA graph",
-    "p2p_bandwidth": "point-to-point NIC/link bandwidth fraction",
-    "power_cap_clock": "power_capped_clock(hw, cap): SM clock under a board power cap",
+    "p2p_bandwidth": "nic_efficiency(line rate): attainable fraction of a NIC's line rate",
+    "dp_overlap": "dp_overlap_chunks(): exposed data-parallel communication chunks",
+    "moe_load_imbalance": "moe_load_imbalance(): busiest expert / mean",
 }
+
+
+def _feeds(row: dict) -> str:
+    q = row.get("quantity", "")
+    if row.get("multi_node"):
+        return "feeds no default (multi-node: a validation candidate)"
+    if q in ("gemm_efficiency", "memory_efficiency", "attention_efficiency", "allreduce_busbw") and not isinstance(
+            row.get("fraction"), (int, float)):
+        return "feeds no default (no fraction of a peak)"
+    if q == "p2p_bandwidth" and not str(row.get("hardware", "")).startswith("NIC_"):
+        return "feeds no default (kept for reference)"
+    return FEEDS.get(q, "feeds no default (kept for reference)")
 
 
 @dataclass(frozen=True)
@@ -214,7 +236,7 @@ def calibration_rows() -> list[CalibrationRow]:
             id=r["id"], quantity=q, hardware=r.get("hardware"), precision=r.get("precision"),
             measured=r.get("measured"), peak=r.get("peak"),
             fraction=r.get("fraction") if isinstance(r.get("fraction"), (int, float)) else None,
-            feeds=FEEDS.get(q, "not used by a default (kept for reference)"), source=src,
+            feeds=_feeds(r), source=src,
         ))
     return out
 
@@ -226,14 +248,15 @@ def _norm_quote(q) -> str:
 def calibration_duplicate(case: Case) -> str | None:
     """The id of a calibration row that *is* this measurement (same source address or the same
     quoted line), so a default was derived from it: such a case is shown but never counted.
-    Rows marked ``multi_node`` feed no default and do not make a case a duplicate."""
+    Rows that feed no efficiency default (multi-node rows, rows of another quantity such as a
+    scaling-law fit) do not make a case a duplicate."""
     from ..solvers._defaults import calibration_rows as raw
 
     url = (case.source.get("url") or "").rstrip("/")
     quote = _norm_quote(case.source.get("quote"))
     for r in raw():
-        if r.get("multi_node"):
-            continue
+        if r.get("quantity") not in FEEDS or _feeds(r).startswith("feeds no default"):
+            continue  # a row that sets no efficiency default (or a different quantity) is not this measurement
         src = r.get("source") or {}
         if url and (src.get("url") or "").rstrip("/") == url:
             return r["id"]

@@ -46,39 +46,55 @@ def _status(f) -> str:
 
 
 def _clip(s: str, n: int) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
+    """Shorten to n characters keeping both ends (case ids differ in their tails)."""
+    if len(s) <= n:
+        return s
+    head = (n - 1) * 3 // 5
+    return s[:head] + "…" + s[len(s) - (n - 1 - head):]
+
+
+def _status_line(o: Outcome) -> str:
+    return o.status if o.status != "calibration" else "calibration (not counted)"
 
 
 def to_text(report: Report, *, show_skipped: bool = True) -> str:
     """Tables that fit 80 columns: one per family, then the overall summary."""
     lines: list[str] = []
     for f in report.families:
-        head = f"{f.family}: {f.ran} of {f.cases} cases run"
+        head = f"{f.family}: {f.ran} of {f.cases} cases counted"
         if f.ran:
             head += f", median |error| {100 * f.median_abs_error:.1f}%, worst {pct(f.worst.error)}"
         lines.append(f"{head}  [{_status(f)}]")
         mine = [o for o in report.outcomes if o.case.family == f.family]
-        ran = [o for o in mine if o.ran]
-        if ran:
-            lines.append(f"  {'case':<29} {'predicted':>9} {'measured':>9} {'unit':<7} {'error':>7}  bottleneck")
-            for o in ran:
+        shown = [o for o in mine if o.predicted is not None]
+        if shown:
+            lines.append(f"  {'case':<30} {'predicted':>9} {'measured':>9} {'unit':<6} {'error':>7}  bottleneck")
+            for o in shown:
+                mark = "" if o.ran else " (cal.)"
                 lines.append(
-                    f"  {_clip(o.case.id, 29):<29} {num(o.predicted):>9} {num(o.measured):>9} "
-                    f"{_clip(o.case.unit or '-', 7):<7} {pct(o.error):>7}  {_clip(bottleneck_cell(o), 14)}"
+                    f"  {_clip(o.case.id, 30 - len(mark)) + mark:<30} {num(o.predicted):>9} {num(o.measured):>9} "
+                    f"{_clip(o.case.unit or '-', 6):<6} {pct(o.error):>7}  {_clip(bottleneck_cell(o), 10)}"
                 )
-        skipped = [o for o in mine if not o.ran]
+        skipped = [o for o in mine if o.predicted is None]
         if skipped and show_skipped:
             lines.append(f"  not run ({len(skipped)}):")
+            groups: dict[str, list[str]] = {}
             for o in skipped:
-                lines.extend(textwrap.wrap(f"{o.case.id}: {o.status}: {o.reason}", WIDTH - 4,
+                groups.setdefault(f"{o.status}: {o.reason}", []).append(o.case.id)
+            for why, ids in groups.items():
+                lines.extend(textwrap.wrap(f"{why}: {', '.join(ids)}", WIDTH - 4,
                                            initial_indent="  - ", subsequent_indent="    "))
         lines.append("")
     med = report.median_abs_error
     w = report.worst
     total = len(report.outcomes)
-    lines.append(f"overall: {len(report.ran)} of {total} cases run, median |error| "
-                 + ("—" if med is None else f"{100 * med:.1f}%")
-                 + ("" if w is None else f", worst {pct(w.error)} ({_clip(w.case.id, 30)})"))
+    cal = sum(1 for o in report.outcomes if o.status == "calibration")
+    lines.append(f"overall: {len(report.ran)} of {total} cases counted, median |error| "
+                 + ("—" if med is None else f"{100 * med:.1f}%"))
+    if cal:
+        lines.append(f"calibration: {cal} cases are the measurements behind defaults (not counted)")
+    if w is not None:
+        lines.append(f"worst: {pct(w.error)} ({w.case.id})")
     lines.append(f"targets: median <= {100 * MEDIAN_TOLERANCE:.0f}%, every case <= {100 * CASE_TOLERANCE:.0f}%, "
                  f"stated bottleneck named  [{'PASS' if report.passed else 'FAIL'}]")
     return "\n".join(lines) + "\n"
@@ -117,6 +133,9 @@ def to_markdown(report: Report, *, links: bool = True) -> str:
             if o.ran:
                 out.append(f"| {_md_escape(o.case.title)} | {num(o.predicted)} | {num(o.measured)} | {o.case.unit or '—'} | "
                            f"{pct(o.error)} | {_md_escape(bottleneck_cell(o))} | {cite} |")
+            elif o.predicted is not None:
+                out.append(f"| {_md_escape(o.case.title)} | {num(o.predicted)} | {num(o.measured)} | {o.case.unit or '—'} | "
+                           f"{pct(o.error)} ({_status_line(o)}) | {_md_escape(bottleneck_cell(o))} | {cite} |")
             else:
                 out.append(f"| {_md_escape(o.case.title)} | — | {num(o.measured)} | {o.case.unit or '—'} | "
                            f"{o.status}: {_md_escape(o.reason)} | | {cite} |")

@@ -200,6 +200,7 @@ def run_case(case: Case) -> Outcome:
         return Outcome(case, "error", reason=f"prediction in {p.value.units:~}, measurement in {case.unit}: {exc}")
     if not math.isfinite(v) or v <= 0:
         return Outcome(case, "error", predicted=None, call=p.call, reason=f"prediction is {v}")
+    dup = dup or p.calibration
     if dup:
         return Outcome(case, "calibration", predicted=v, call=p.call, bottleneck=p.bottleneck,
                        reason=f"the measurement behind calibration row {dup}: shown, not counted", notes=tuple(p.notes))
@@ -210,5 +211,7 @@ def run(family: str | None = None) -> Report:
     """Run every validation case (or one family's) through the public API and summarise."""
     cases = load_cases(family)
     outcomes = [run_case(c) for c in cases]
-    fams = [family] if family else list(FAMILIES)
+    from .cases import families
+
+    fams = [family] if family else families()
     return Report(tuple(outcomes), summarise(outcomes, fams))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from ...core.errors import UnknownNameError
 
-__all__ = ["Prediction", "NotRunnable", "SolverUnavailable", "model_of", "hardware_of", "precision_of", "qty", "number"]
+__all__ = ["Prediction", "NotRunnable", "SolverUnavailable", "model_of", "hardware_of", "precision_of", "qty", "number",
+           "fleet_of", "hours_of"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Prediction:
     call: str
     bottleneck: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: id of the data row a default was derived from when that row *is* this measurement
+    #: (the case is then shown, never counted)
+    calibration: str | None = None
 
 
 class NotRunnable(Exception):
@@ -102,3 +106,39 @@ def number(v, name: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise NotRunnable(f"{name} is not stated as a number ({v!r})")
     return float(v)
+
+
+def fleet_of(case):
+    """A ``Fleet`` of the stated device, GPUs per node and GPU count (nodes rounded up), on the
+    stated fabric when the registry knows it."""
+    import math
+
+    from ...registry import Systems
+    from ...systems.types import Fleet, Node
+
+    hw = hardware_of(case)
+    sy = case.system
+    gpus = sy.get("gpus") or case.config.get("gpus") or case.config.get("accelerators")
+    if not isinstance(gpus, (int, float)):
+        raise NotRunnable("number of accelerators not stated")
+    gpn = int(sy.get("gpus_per_node") or min(8, int(gpus)))
+    fabric = None
+    if sy.get("fabric"):
+        try:
+            fabric = Systems.Fabrics.get(sy["fabric"])
+        except UnknownNameError:
+            fabric = None
+    node = Node(name=f"{hw.id} x{gpn}", accelerator=hw, accelerators_per_node=gpn)
+    return Fleet(name=f"{int(gpus)}x {hw.id}", node=node, count=max(1, math.ceil(int(gpus) / gpn)), fabric=fabric)
+
+
+def hours_of(v, name: str) -> float:
+    """Hours from a case field ("14.8 day", "1 week", "3552000 h" or a number of hours)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(qty(v, "h").magnitude)
+        except Exception:
+            pass
+    raise NotRunnable(f"{name} is not stated as a time ({v!r})")

@@ -34,11 +34,27 @@ def _training_flops(case) -> Prediction:
 
 
 def _gpu_hours(case) -> Prediction:
+    """GPU-hours of a run: ``TrainingRunModel`` with the layout the source states (no failure model:
+    the sources' own run logs are what the default failure data would come from)."""
     try:
-        from ...solvers.training import TrainingRunModel  # noqa: F401
+        from ...solvers.training import TrainingRunModel
     except ImportError as exc:
-        raise SolverUnavailable(f"solver not available: mlsysim.solvers.training.TrainingRunModel ({exc.name or exc})") from None
-    raise NotRunnable("adapter not written yet for TrainingRunModel")
+        raise SolverUnavailable(f"mlsysim.solvers.training.TrainingRunModel ({exc.name or exc})") from None
+    from .training import fleet_for_training, plan_of
+
+    tokens = _tokens(case)
+    try:
+        plan = plan_of(case)
+    except NotRunnable as exc:
+        raise NotRunnable(f"{exc}: GPU-hours need the run's layout and GPU count") from None
+    model = model_of(case)
+    fleet = fleet_for_training(case)
+    batch = plan.pop("batch_size")
+    r = TrainingRunModel().solve(model, fleet, tokens, batch, **plan)
+    args = ", ".join(f"{k}={v!r}" for k, v in plan.items())
+    return Prediction(r.gpu_hours.to("h"),
+                      f"TrainingRunModel().solve(<{model.name}>, <{fleet.name}>, {tokens:.4g}, {batch}, {args}).gpu_hours",
+                      None, tuple(r.assumptions))
 
 
 def predict(case) -> Prediction:

@@ -1,0 +1,120 @@
+// The Python of a live page, in a Web Worker: Pyodide, the engine's wheels, and site/live/kernel.py.
+//
+// Everything comes from this site: the runtime from site/vendor/pyodide/ (copied from npm), the
+// wheels and pyodide-lock.json beside it (tools/bundle.py). Messages in: {type: "init", root},
+// {type: "run", id, cell, code, values}. Messages out: {type: "stage", stage, state, at},
+// {type: "ready", at}, {type: "failed", stage, message}, {type: "result", id, result, at}.
+// `at` is an absolute time (performance.timeOrigin + now, ms), comparable with the page's.
+
+const now = () => performance.timeOrigin + performance.now();
+const post = (m) => self.postMessage(m);
+
+let py = null;
+let kernel = null;
+let charts = null; // Promise: the chart packages (altair and its dependencies) installed
+let chartsImported = false;
+let stage = "runtime";
+const queue = [];
+let busy = false;
+
+async function step(name, fn) {
+  stage = name;
+  post({ type: "stage", stage: name, state: "start", at: now() });
+  const value = await fn();
+  post({ type: "stage", stage: name, state: "done", at: now() });
+  return value;
+}
+
+function describe(err) {
+  const msg = String((err && err.message) || err);
+  // keep the Python error line, not the whole traceback, in the status line
+  const lines = msg.trim().split("\n");
+  return lines[lines.length - 1].slice(0, 400);
+}
+
+async function init(root) {
+  const vendor = new URL("site/vendor/pyodide/", root).href;
+  const manifestURL = new URL("runtime.json", vendor).href;
+  try {
+    const manifest = await step("runtime", async () => {
+      const [mod, manifest] = await Promise.all([
+        import(new URL("pyodide.mjs", vendor).href).catch((e) => {
+          throw new Error(`cannot load ${vendor}pyodide.mjs (${e.message || e})`);
+        }),
+        fetch(manifestURL).then((r) => {
+          if (!r.ok) throw new Error(`${manifestURL}: HTTP ${r.status}`);
+          return r.json();
+        }),
+      ]);
+      py = await mod.loadPyodide({
+        indexURL: vendor,
+        lockFileURL: new URL("pyodide-lock.json", vendor).href + "?v=" + manifest.lock,
+        packageBaseUrl: vendor,
+        stdout: () => {},
+        stderr: () => {},
+      });
+      return manifest;
+    });
+    await step("packages", async () => {
+      const errors = [];
+      await py.loadPackage(manifest.groups.engine, { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
+      if (errors.length) throw new Error(errors.join("; "));
+      // the chart packages download and install in the background, while the engine starts
+      charts = py.loadPackage(manifest.groups.charts, { messageCallback: () => {}, errorCallback: () => {} });
+      charts.catch(() => {});
+    });
+    await step("engine", async () => {
+      const src = await fetch(new URL("site/live/kernel.py", root)).then((r) => {
+        if (!r.ok) throw new Error(`site/live/kernel.py: HTTP ${r.status}`);
+        return r.text();
+      });
+      py.FS.writeFile("/home/pyodide/mlsysim_live_kernel.py", src);
+      py.runPython("import sys; sys.path.insert(0, '/home/pyodide')\nimport mlsysim_live_kernel\nimport mlsysim.core.units, mlsysim.solvers.roofline");
+      kernel = py.pyimport("mlsysim_live_kernel");
+    });
+    post({ type: "ready", at: now() });
+  } catch (err) {
+    post({ type: "failed", stage, message: describe(err) });
+    return;
+  }
+  pump();
+}
+
+const NEEDS_CHARTS = /\baltair\b|\bmlsysim\.charts\b|from\s+mlsysim\s+import\s+[^\n]*\bcharts\b/;
+
+async function ensureCharts() {
+  if (chartsImported) return;
+  await charts;
+  py.runPython("import altair");
+  chartsImported = true;
+}
+
+async function pump() {
+  if (busy || !kernel) return;
+  busy = true;
+  try {
+    while (queue.length) {
+      const m = queue.shift();
+      const started = now();
+      let result;
+      try {
+        if (NEEDS_CHARTS.test(m.code)) await ensureCharts();
+        result = JSON.parse(kernel.run_json(m.cell, m.code, JSON.stringify(m.values || {})));
+      } catch (err) {
+        result = { ok: false, outputs: [{ type: "error", ename: "RuntimeError", evalue: describe(err), traceback: String(err && err.message || err) }], defines: [], uses: [] };
+      }
+      post({ type: "result", id: m.id, result, started, at: now() });
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+self.onmessage = (e) => {
+  const m = e.data;
+  if (m.type === "init") init(m.root);
+  else if (m.type === "run") {
+    queue.push(m);
+    pump();
+  }
+};
