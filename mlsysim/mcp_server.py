@@ -11,14 +11,69 @@ from __future__ import annotations
 from typing import Any
 
 try:  # mcp >= 2
-    from mcp.server.mcpserver import MCPServer as _Server
+    from mcp.server.mcpserver import MCPServer as _BaseServer
     from mcp.server.mcpserver.exceptions import ToolError
 except ImportError:  # pragma: no cover - mcp 1.x
-    from mcp.server.fastmcp import FastMCP as _Server
+    from mcp.server.fastmcp import FastMCP as _BaseServer
     from mcp.server.fastmcp.exceptions import ToolError
 
 from ._version import __version__
-from .core.errors import MlsysimError
+from .config.loader import _PARAM_PATHS, config_error
+from .core.errors import ConfigError, MlsysimError
+
+MAX_MESSAGE = 400
+
+
+def _one_line(text: str) -> str:
+    """A tool error as one line of bounded length."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 3] + "..."
+
+
+def _check_arguments(tool, arguments) -> None:
+    """Unknown argument names and booleans given for numbers are errors, not silently ignored or read as 1."""
+    props = (getattr(tool, "parameters", None) or {}).get("properties", {})
+    if not props or not isinstance(arguments, dict):
+        return
+    for key, value in arguments.items():
+        spec = props.get(key)
+        if spec is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), list(props), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"valid: {', '.join(props)}"
+            raise ToolError(f"{_one_line(str(key))[:60]}: unknown argument; {hint}")
+        if isinstance(value, bool):
+            types = {spec.get("type")} | {a.get("type") for a in spec.get("anyOf", ()) if isinstance(a, dict)}
+            if "boolean" not in types and types & {"integer", "number"}:
+                raise ToolError(f"{key}: expected a number, got {str(value).lower()}")
+
+
+class _Server(_BaseServer):
+    """The SDK's server with one-line tool errors: argument checks and validation messages rewritten."""
+
+    async def call_tool(self, name, arguments, *args, **kwargs):
+        manager = getattr(self, "_tool_manager", None)
+        tool = manager.get_tool(name) if manager is not None else None
+        if tool is not None:
+            try:
+                _check_arguments(tool, arguments)
+            except ToolError as exc:
+                raise ToolError(_one_line(f"Error executing tool {name}: {exc}")) from None
+        try:
+            return await super().call_tool(name, arguments, *args, **kwargs)
+        except ToolError as exc:
+            from pydantic import ValidationError
+
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                from .core.errors import format_validation_error
+
+                raise ToolError(_one_line(f"Error executing tool {name}: {format_validation_error(cause)}")) from None
+            text = str(exc)
+            if "\n" in text or len(text) > MAX_MESSAGE:
+                raise type(exc)(_one_line(text)) from exc.__cause__
+            raise
 
 MAX_BATCH = 10_000_000
 MAX_CANDIDATES = 20_000
@@ -41,13 +96,33 @@ def _guard(fn):
         except ToolError:
             raise
         except MlsysimError as exc:
-            raise ToolError(f"{type(exc).__name__}: {exc}") from None
+            raise ToolError(_one_line(f"{type(exc).__name__}: {exc}")) from None
         except (ValueError, TypeError, KeyError) as exc:
-            raise ToolError(f"invalid input: {exc}") from None
+            raise ToolError(_one_line(f"invalid input: {exc}")) from None
         except RecursionError:
             raise ToolError("invalid input: nested too deeply") from None
+        except Exception as exc:  # a bug: still one line, never a traceback for the client
+            raise ToolError(_one_line(f"internal error ({type(exc).__name__}: {exc}); please report it")) from None
 
     return wrapper
+
+
+class _located:
+    """Restate a solver's ConfigError about a config field with its path (``config: workload.batch_size: ...``);
+    errors about the tool's own arguments (``tool_args``) pass unchanged."""
+
+    def __init__(self, loaded, tool_args=()):
+        self.loaded, self.tool_args = loaded, set(tool_args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, ConfigError):
+            head = str(exc).partition(": ")[0]
+            if head not in self.tool_args and head in _PARAM_PATHS:
+                raise config_error(self.loaded, exc) from None
+        return False
 
 
 def _bounded(name: str, v, hi: int):
@@ -68,7 +143,15 @@ def build_server() -> Any:
 
         kinds = ("hardware", "models", "systems", "grids", "fabrics", "nodes", "datacenters")
         if kind not in kinds:
-            raise ToolError(f"kind: unknown {kind!r}; choose from {', '.join(kinds)}")
+            raise ToolError(f"kind: unknown {_one_line(repr(kind))[:60]}; choose from {', '.join(kinds)}")
+        if tier is not None:
+            from . import registry as R
+
+            groups = R.registry("hardware" if kind == "hardware" else "model").groups if kind in ("hardware", "models") else ()
+            if tier.lower() not in groups:
+                raise ToolError(f"tier: unknown {_one_line(repr(tier))[:60]} for {kind}; "
+                                + (f"choose from {', '.join(groups)}" if groups else f"{kind} have no tiers"))
+            tier = tier.lower()
         cols, rows = _rows(kind, tier)
         return {"kind": kind, "columns": cols, "rows": rows}
 
@@ -78,13 +161,15 @@ def build_server() -> Any:
         from . import registry as R
         from .core.errors import UnknownNameError
 
+        if not name.strip():
+            raise ToolError("name: expected a registry id such as H100 or Llama3_8B, got an empty string")
         for kind in ("hardware", "model", "cluster", "grid", "node", "fabric", "datacenter"):
             try:
                 obj = R.registry(kind).get(name)
             except UnknownNameError:
                 continue
             return {"kind": kind, "entry": obj.model_dump(mode="json", exclude_none=True)}
-        raise ToolError(f"name: unknown entry {name!r}")
+        raise UnknownNameError("entry", name)
 
     @server.tool(description="The JSON Schema of simulation configs (workload, hardware, ops, constraints).")
     def get_schema() -> dict:
@@ -100,7 +185,9 @@ def build_server() -> Any:
         from .config import config_from_dict
         from .evaluation.evaluator import evaluate_config as _ev
 
-        ev = _ev(config_from_dict(config, where="config"))
+        loaded = config_from_dict(config, where="config")
+        with _located(loaded):
+            ev = _ev(loaded)
         d = ev.to_dict()
         d["feasible"] = ev.feasible
         return d
@@ -153,9 +240,27 @@ def build_server() -> Any:
         except ImportError:
             raise ToolError("the parallelism optimizer is not available in this installation") from None
         loaded = config_from_dict(config, where="config")
-        res = ParallelismOptimizer().solve(loaded.model, loaded.fleet, batch_size=loaded.batch_size,
-                                           precision=loaded.precision, seq_len=loaded.seq_len, max_candidates=max_candidates)
-        return res.to_dict(top=top) if hasattr(res, "to_dict") else {"result": str(res)}
+        seen = [0]
+
+        def bound(done, total):  # the search space is finite, but stop at the caller's budget
+            seen[0] = done
+            if done > max_candidates:
+                raise KeyboardInterrupt
+
+        try:
+            res = ParallelismOptimizer().solve(loaded.model, loaded.fleet, batch_size=loaded.batch_size,
+                                               precision=loaded.precision, seq_len=loaded.seq_len, top=top,
+                                               progress=bound, interruptible=True, keep_rejected=200)
+        except ConfigError as exc:
+            if str(exc).partition(": ")[0] in _PARAM_PATHS:
+                raise config_error(loaded, exc) from None
+            raise
+        d = res.to_dict()
+        d["best"] = res.best.to_dict() if res.best is not None else None
+        d["ranked"] = list(res.ranked[:top])
+        d["rejected"] = list(res.rejected[:50])
+        d["stopped_at_max_candidates"] = bool(res.interrupted)
+        return d
 
     @server.tool(description="Rank grid regions by TCO plus a carbon tax (USD per tCO2e) for a config.")
     @_guard
@@ -164,7 +269,8 @@ def build_server() -> Any:
         from .solvers.placement import PlacementOptimizer
 
         loaded = config_from_dict(config, where="config")
-        return PlacementOptimizer().solve(loaded, carbon_tax=carbon_tax).to_dict()
+        with _located(loaded, ("carbon_tax",)):
+            return PlacementOptimizer().solve(loaded, carbon_tax=carbon_tax).to_dict()
 
     @server.tool(description="Largest batch and replicas meeting a latency SLA (ms) at a QPS, for a serving config.")
     @_guard
@@ -173,7 +279,8 @@ def build_server() -> Any:
         from .solvers.placement import BatchingOptimizer
 
         loaded = config_from_dict(config, where="config")
-        return BatchingOptimizer().solve(loaded, sla_ms=sla_ms, qps=qps).to_dict()
+        with _located(loaded, ("sla_ms", "qps")):
+            return BatchingOptimizer().solve(loaded, sla_ms=sla_ms, qps=qps).to_dict()
 
     return server
 

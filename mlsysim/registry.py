@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import json
 import tomllib
 from pathlib import Path
 from typing import Any, Callable
@@ -29,45 +28,21 @@ def _norm(name: str) -> str:
 
 def load_file_data(path: str | Path) -> dict:
     """Read a TOML, JSON or YAML file into a dict; one-line ConfigError naming the file on failure."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > 5_000_000:
-        raise ConfigError(f"{path}: file is larger than 5 MB")
-    if not raw.strip():
-        raise ConfigError(f"{path}: file is empty")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from None
-    if "\x00" in text:
-        raise ConfigError(f"{path}: binary data, not a text file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix == ".json":
-            data = json.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            from .config._yaml import safe_load
+    from .core.files import parse_json, parse_toml, read_text
 
-            data = safe_load(text, path)
-        else:
-            raise ConfigError(f"{path}: unknown file type {suffix or '(none)'}; use .toml, .json, .yaml or .yml")
-    except ConfigError:
-        raise
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: line {exc.lineno}: JSON syntax error: {exc.msg}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply") from None
+    path = Path(path)
+    suffix = path.suffix.lower()
+    text = read_text(path)
+    if suffix == ".toml":
+        data = parse_toml(text, path)
+    elif suffix == ".json":
+        data = parse_json(text, path)
+    elif suffix in (".yaml", ".yml"):
+        from .config._yaml import safe_load
+
+        data = safe_load(text, path)
+    else:
+        raise ConfigError(f"{path}: unknown file type {suffix or '(none)'}; use .toml, .json, .yaml or .yml")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values at the top level, got {type(data).__name__}")
     return data
@@ -364,6 +339,7 @@ Infra = Namespace(
     children={"Grids": Namespace(_REGISTRIES["grid"]), "Datacenters": Namespace(_REGISTRIES["datacenter"])},
 )
 
+_MODEL_KINDS = ("transformer", "cnn", "recsys")
 _KIND_KEYS = {
     "hardware": ("compute", "memory"),
     "model": ("layers", "flops_per_sample"),
@@ -379,9 +355,13 @@ def load(path: str | Path, kind: str | None = None):
     """Load a user entry of any kind from a file (kind from its ``kind`` key, else guessed)."""
     data = load_file_data(path)
     k = kind or data.get("registry")
+    dk = data.get("kind")
+    if dk is not None and (not isinstance(dk, str) or dk not in _REGISTRIES and dk not in _MODEL_KINDS):
+        close = difflib.get_close_matches(str(dk), list(_REGISTRIES) + list(_MODEL_KINDS), n=1, cutoff=0.6)
+        raise ConfigError(f"{path}: kind: unknown kind {dk!r}" + (f"; did you mean {close[0]!r}?" if close else
+                          "; use hardware, model (or transformer, cnn, recsys), grid, datacenter, fabric, node or cluster"))
     if k is None:
-        dk = data.get("kind")
-        if dk in ("transformer", "cnn", "recsys"):
+        if dk in _MODEL_KINDS:
             k = "model"
         elif dk in _REGISTRIES:
             k = dk
@@ -393,7 +373,7 @@ def load(path: str | Path, kind: str | None = None):
     if k not in _REGISTRIES:
         raise ConfigError(f"{path}: cannot tell what kind of entry this is; add kind = 'hardware' (or model, grid, fabric, node, cluster)")
     data.pop("registry", None)
-    if k != "model" and data.get("kind") == k:
+    if data.get("kind") == k:  # kind = "model": the model builder tells transformer from cnn by the keys
         data.pop("kind")
     reg = _REGISTRIES[k]
     group = data.get("tier") if k == "hardware" else data.get("family") if k == "model" else None

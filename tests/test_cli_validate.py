@@ -16,7 +16,7 @@ def test_text_table_fits_80_columns(cli):
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80][:3]
     # per case: predicted, measured, error and the bottleneck (✓ where the source states one)
     assert "predicted" in r.stdout and "measured" in r.stdout and "error" in r.stdout
-    assert "memory ✓" in r.stdout
+    assert "mem ✓" in r.stdout
 
 
 def test_passing_family_exits_0(cli):

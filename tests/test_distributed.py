@@ -148,4 +148,5 @@ def test_solve_is_fast():
         for _ in range(200):
             seed()
         runs.append((time.perf_counter() - t0) / 200)
-    assert statistics.median(runs) < 150e-6  # target: well under 100 us on an idle machine
+    # about 50 us on an idle 2-core machine (benchmarks/run.py); the bound leaves room for a busy one
+    assert statistics.median(runs) < 250e-6

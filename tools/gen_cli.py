@@ -33,10 +33,10 @@ EXAMPLES = {
     "zoo": ["mlsysim zoo hardware --tier cloud", "mlsysim zoo models"],
     "show": ["mlsysim show H100"],
     "eval": ["mlsysim eval Llama3_8B H100 --batch-size 32",
-             "mlsysim eval examples/configs/example_cluster.yaml   # exit code 3: its latency assertion fails"],
+             "mlsysim eval examples/configs/example_cluster.yaml  # exit code 3: assert fails"],
     "serve": ["mlsysim serve Llama3_70B H100 --seq-len 2048 --tp 4"],
     "schema": ["mlsysim schema > schema.json"],
-    "validate": ["mlsysim validate --calibration   # the measurements behind the default efficiencies"],
+    "validate": ["mlsysim validate --calibration   # the measurements behind the defaults"],
     "mcp": ["mlsysim mcp"],
 }
 

@@ -105,9 +105,11 @@ and `SystemEvaluator` reports, for the walls an evaluation covers, the ratio of 
 ```python
 import mlsysim
 
-ev = mlsysim.SystemEvaluator.evaluate("Llama-3 8B on an H100", "Llama3_8B", "H100", batch_size=32)
+ev = mlsysim.SystemEvaluator.evaluate("Llama-3 8B on an H100", "Llama3_8B",
+                                      "H100", batch_size=32)
 for w in sorted(ev.walls, key=lambda w: -w.ratio):
-    print(f"{{w.name:22}} {{w.ratio:5.2f}}  {{'binds' if w.binding else ''}}  {{w.detail}}")
+    flag = "binds" if w.binding else ""
+    print(f"{{w.name:22}} {{w.ratio:5.2f}}  {{flag:5}}  {{w.detail}}")
 ```
 
 The list below is generated from `mlsysim.evaluation.walls.WALLS`, the same data the scorecard

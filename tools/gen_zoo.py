@@ -139,13 +139,14 @@ def source_cell(entry) -> str:
     return f'[source]({url} "{text(tip).replace(chr(34), chr(39))}")'
 
 
-def table(headers: list[str], rows: list[list[str]], align: str | None = None) -> str:
-    """A pipe table; ``align`` has one letter per column, l or r."""
+def table(headers: list[str], rows: list[list[str]], align: str | None = None, wrap: bool = False) -> str:
+    """A pipe table; ``align`` has one letter per column, l or r; ``wrap`` lets every cell wrap
+    (tables of text rather than numbers)."""
     align = align or "l" * len(headers)
     rule = ["---:" if a == "r" else ":---" for a in align]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "::: {.zoo-table}\n\n" + "\n".join(lines) + "\n\n:::"
+    return "::: {.zoo-table" + (" .zoo-wrap" if wrap else "") + "}\n\n" + "\n".join(lines) + "\n\n:::"
 
 
 def page(title: str, description: str, body: list[str]) -> str:
@@ -477,14 +478,14 @@ def scenarios_page(items: list) -> str:
         except Exception as exc:  # a scenario the engine cannot evaluate yet is shown, not hidden
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             result = f"not evaluated: {msg[:90]}"
+        run = f"{text(w.get('mode', 'inference'))}, {text(w.get('precision', 'fp16'))}, batch {w.get('batch_size', 1):,}"
         rows.append([
-            f'<span id="scenario-{sc.id}"></span>**{text(sc.name)}**', model_cell, hw_cell,
-            text(w.get("mode", "inference")), text(w.get("precision", "fp16")), f"{w.get('batch_size', 1):,}",
+            f'<span id="scenario-{sc.id}"></span>**{text(sc.name)}**', model_cell, hw_cell, run,
             _limits(k), text(o.get("region", "—")), text(result), source_cell(sc),
         ])  # fmt: skip
         details.append(f"**{text(sc.name)}.** {text(sc.description)}")
-    body.append(table(["Scenario", "Workload", "Hardware", "Mode", "Precision", "Batch (sequences or samples)",
-                       "Constraints", "Region", "Result", "Source"], rows, "llllllllll"))
+    body.append(table(["Scenario", "Workload", "Hardware", "Run (mode, precision, batch in sequences or samples)",
+                       "Constraints", "Region", "Result (at build time)", "Source"], rows, "llllllll", wrap=True))
     body += details
     return page("Scenarios", "Lighthouse scenarios: whole systems with their requirements and sources, evaluated at build time.", body)
 

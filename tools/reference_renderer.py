@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import re
 import typing
 from typing import Union
 
@@ -101,14 +102,10 @@ def fields_table(cls, attr_docs: dict[str, str] | None = None) -> str | None:
     if isinstance(cls, type) and issubclass(cls, Result) and cls.fields():
         rows = ["| Field | Unit | Meaning |", "| --- | --- | --- |"]
         for name, f in cls.fields().items():
-            if f.unit is None:
-                unit = "—"
-            elif f.display and f.display != f.unit:
-                unit = f"`{f.display}` (stored in `{f.unit}`)"
-            else:
-                unit = f"`{f.unit}`"
+            unit = "—" if f.unit is None else f"`{f.display or f.unit}`"
             rows.append(f"| `{name}` | {unit} | {_cell(f.doc)} |")
-        note = ("Quantity fields are pint quantities: convert with `.to()`, e.g. `result.latency.to('ms')`. "
+        note = ("Quantity fields are pint quantities, shown in the unit listed: convert with `.to()`, e.g. "
+                "`result.latency.to('s')`. "
                 "`to_dict()` gives every field as JSON with its unit.")
         return "\n".join(rows) + "\n\n" + note
     model_fields = getattr(cls, "model_fields", None)
@@ -151,8 +148,9 @@ def _signature(cls, name: str) -> str | None:
 
 def _attribute_docs(griffe_obj) -> dict[str, str]:
     out = {}
-    try:
-        for name, member in griffe_obj.members.items():
+    try:  # inherited fields too (TransformerWorkload's name, id ... come from Workload)
+        members = getattr(griffe_obj, "all_members", None) or griffe_obj.members
+        for name, member in members.items():
             doc = getattr(member, "docstring", None)
             if doc is not None and getattr(member, "is_attribute", False):
                 out[name] = doc.value
@@ -184,6 +182,8 @@ class Renderer(MdRenderer):
         if not table:
             return text
         level = "#" * (self.crnt_header_level + 1)
+        # quartodoc's own Attributes summary repeats the fields without types or units: drop it
+        text = re.sub(rf"\n\n{level} Attributes\n.*?(?=\n\n{level} |\Z)", "", text, count=1, flags=re.S)
         block = f"{level} Fields {{.doc-section .doc-section-fields}}\n\n::: {{.doc-fields}}\n\n{table}\n\n:::"
         # the fields go right after the class's own docstring, before its methods
         marker = f"\n\n{level} Methods"

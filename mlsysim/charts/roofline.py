@@ -106,8 +106,8 @@ def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int
 
     perfs = [c["perf"] for c in ceilings] + [p[y] / scale for p in points]
     ylo = 10 ** math.floor(math.log10(max(min(perfs), 1e-12)))
-    yhi = 10 ** math.ceil(math.log10(max(perfs) * 1.5))
-    ydecades = [10.0**k for k in range(round(math.log10(ylo)), round(math.log10(yhi)) + 1)]
+    yhi = max(perfs) * 2.5  # room above the roof for the ridge label, without an empty decade
+    ydecades = [10.0**k for k in range(round(math.log10(ylo)), math.floor(math.log10(yhi)) + 1)]
     x_enc = alt.X("intensity:Q", title="Arithmetic intensity (FLOP/byte)", scale=alt.Scale(type="log", domain=[lo, hi]),
                   axis=alt.Axis(values=decades, format="~s"))
     y_title = f"Performance ({unit})"

@@ -24,6 +24,7 @@ class ZooKind(str, Enum):
     fabrics = "fabrics"
     nodes = "nodes"
     datacenters = "datacenters"
+    show = "show"
 
 
 def _version_cb(value: bool):
@@ -51,12 +52,21 @@ def build_app() -> typer.Typer:
     @app.command()
     def zoo(
         ctx: typer.Context,
-        kind: ZooKind = typer.Argument(ZooKind.hardware, help="What to list."),
+        kind: ZooKind = typer.Argument(ZooKind.hardware, help="What to list, or 'show' and a name."),
+        name: Optional[str] = typer.Argument(None, help="With 'show': an id or alias (H100, Llama3_8B, Quebec)."),
         tier: Optional[str] = typer.Option(None, "--tier", help="Hardware tier (cloud, workstation, mobile, edge, tiny) or model family."),
     ):
-        """List the built-in registry (hardware, models, systems, grids)."""
-        from .zoo import show_zoo
+        """List the built-in registry (hardware, models, systems, grids), or 'zoo show NAME' for one entry with its sources."""
+        from ..core.errors import ConfigError
+        from .zoo import show_entry, show_zoo
 
+        if kind is ZooKind.show:
+            if not name:
+                raise ConfigError("zoo show: give a name, e.g. 'mlsysim zoo show H100'")
+            show_entry(ctx.obj, name)
+            return
+        if name is not None:
+            raise ConfigError(f"zoo {kind.value}: unexpected argument {name!r} (did you mean 'zoo show {name}'?)")
         show_zoo(ctx.obj, kind.value, tier)
 
     @app.command()

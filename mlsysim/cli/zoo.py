@@ -85,8 +85,10 @@ def show_zoo(out: Output, kind: str, tier: str | None) -> None:
 
 def show_entry(out: Output, name: str) -> None:
     from .. import registry as R
-    from ..core.errors import UnknownNameError
+    from ..core.errors import ConfigError, UnknownNameError
 
+    if not name.strip():
+        raise ConfigError("NAME: expected a registry id such as H100 or Llama3_8B, got an empty string")
     found = None
     for kind in ("hardware", "model", "cluster", "grid", "node", "fabric", "datacenter"):
         try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema, field_validator
 from pydantic import ValidationError as _PydanticValidationError
 
 from .errors import ConfigError, format_validation_error
@@ -71,7 +71,7 @@ class Spec(BaseModel):
     Construction errors are raised as ``ConfigError`` with one line naming the field.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, validate_default=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, validate_default=True)
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -81,11 +81,35 @@ class Spec(BaseModel):
             err.detail = err.args[0].split(": ", 1)[1] if ": " in err.args[0] else err.args[0]
             raise err from None
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, v, info):
+        """``layers = true`` is a mistake, not the number 1 (pydantic would accept it)."""
+        if isinstance(v, bool) and info.field_name in _numeric_fields(cls):
+            raise ValueError(f"expected a number, got {str(v).lower()}")
+        return v
+
     def copy(self, **changes: Any):  # type: ignore[override]
         """A new, validated object with some fields changed (the original is unchanged)."""
         data = {k: getattr(self, k) for k in type(self).model_fields if k in self.model_fields_set or k in changes}
         data.update(changes)
         return type(self)(**data)
+
+
+_NUMERIC: dict[type, frozenset] = {}
+
+
+def _numeric_fields(cls) -> frozenset:
+    """Names of the fields typed int or float (and not bool), per class."""
+    out = _NUMERIC.get(cls)
+    if out is None:
+        names = set()
+        for name, info in cls.model_fields.items():
+            kinds = get_args(info.annotation) or (info.annotation,)
+            if bool not in kinds and (int in kinds or float in kinds):
+                names.add(name)
+        out = _NUMERIC[cls] = frozenset(names)
+    return out
 
 
 def _spec_error(cls, exc) -> str:

@@ -26,15 +26,25 @@ class ComputeCore(Spec):
     """
 
     peak_flops: Rate | None = None
+    """Dense peak at the device's default 16-bit precision (bf16, else fp16, else its best format); set from the per-precision peaks when omitted."""
     fp64: Rate | None = None
+    """Dense FP64 peak (vector or tensor, the larger)."""
     fp32: Rate | None = None
+    """Dense FP32 peak (no TF32)."""
     tf32: Rate | None = None
+    """Dense TF32 tensor peak."""
     bf16: Rate | None = None
+    """Dense BF16 tensor peak."""
     fp16: Rate | None = None
+    """Dense FP16 tensor peak."""
     fp8: Rate | None = None
+    """Dense FP8 tensor peak."""
     int8: Rate | None = None
+    """Dense INT8 peak (operations per second)."""
     fp4: Rate | None = None
+    """Dense FP4 tensor peak."""
     int4: Rate | None = None
+    """Dense INT4 peak (operations per second)."""
 
     @model_validator(mode="after")
     def _default_peak(self):
@@ -72,42 +82,69 @@ class MemoryHierarchy(Spec):
     """Device memory (capacity, peak bandwidth) and optional on-chip SRAM and flash."""
 
     capacity: Qty("information")
+    """Device memory (HBM, GDDR or DRAM) usable for weights, KV cache and activations."""
     bandwidth: Qty("bandwidth")
+    """Peak device-memory bandwidth, per direction combined (datasheet figure)."""
     sram: Qty("information") | None = None
+    """On-chip SRAM (L2 or scratchpad), for devices where it holds the working set."""
     sram_bandwidth: Qty("bandwidth") | None = None
+    """Peak on-chip SRAM bandwidth."""
     flash: Qty("information") | None = None
+    """Flash storage for weights (microcontrollers)."""
     type: str | None = None
+    """Memory technology, e.g. HBM3, LPDDR5X."""
 
 
 class Interconnect(Spec):
     """Links of one device: scale-up (NVLink, xGMI, ICI) and PCIe, each per direction."""
 
     scaleup: str | None = None
+    """Name of the scale-up link, e.g. NVLink 4, xGMI, ICI."""
     scaleup_bandwidth: Qty("bandwidth") | None = None
+    """Scale-up bandwidth per device, per direction (half the bidirectional datasheet total)."""
     pcie_bandwidth: Qty("bandwidth") | None = None
+    """Host link (PCIe) bandwidth per direction."""
     notes: str | None = None
+    """How the figures were derived."""
 
 
 class HardwareNode(Spec):
     """One accelerator or SoC: compute, memory, power, cost and links, with provenance."""
 
     name: str
+    """Display name, e.g. NVIDIA H100 SXM5 80GB."""
     compute: ComputeCore
+    """Dense peaks per precision."""
     memory: MemoryHierarchy
+    """Device memory capacity and bandwidth."""
     tdp: Qty("power") | None = None
+    """Thermal design power (maximum board power)."""
     idle_power: Qty("power") | None = None
+    """Power when idle (energy models)."""
     unit_cost: Qty("currency") | None = None
+    """Purchase price of one device."""
     interconnect: Interconnect | None = None
+    """Scale-up and host links."""
     id: str | None = None
+    """Registry id, e.g. H100."""
     aliases: tuple[str, ...] = ()
+    """Other names it is found by."""
     tier: Literal["cloud", "workstation", "mobile", "edge", "tiny"] | None = None
+    """cloud, workstation, mobile, edge or tiny."""
     vendor: str | None = None
+    """Manufacturer."""
     year: int | None = None
+    """Year of release."""
     description: str | None = None
+    """One-line description."""
     form_factor: str | None = None
+    """SXM, PCIe, SoC, MCU ..."""
     embodied_carbon: Qty("emissions") | None = None
+    """Manufacturing carbon of one device."""
     source: Source | None = None
+    """Where the numbers come from (URL, date, notes)."""
     sources: dict[str, Source] = {}
+    """Per-field sources, when a field has its own."""
 
     _fast: dict | None = PrivateAttr(default=None)
 

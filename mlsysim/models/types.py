@@ -38,13 +38,21 @@ class Workload(Spec):
     """Common identity and provenance fields of every workload."""
 
     name: str
+    """Display name."""
     id: str | None = None
+    """Registry id, e.g. Llama3_8B."""
     aliases: tuple[str, ...] = ()
+    """Other names."""
     family: str | None = None
+    """language, vision, recommendation or tiny."""
     description: str | None = None
+    """One-line description."""
     year: int | None = None
+    """Year of release."""
     source: Source | None = None
+    """Where the numbers come from."""
     sources: dict[str, Source] = {}
+    """Per-field sources."""
 
     _fast: dict | None = PrivateAttr(default=None)
 
@@ -66,37 +74,68 @@ class LoweredWorkload(Spec):
     arithmetic_intensity: Qty("dimensionless", allow_zero=True) | None = None
 
 
+_MAX_DIM = 10**9
+_SHAPE_FIELDS = ("layers", "hidden_dim", "heads", "kv_heads", "head_dim", "ffn_dim", "vocab_size", "seq_len",
+                 "num_experts", "experts_per_token", "shared_experts", "moe_ffn_dim", "dense_layers", "kv_latent_dim",
+                 "rope_dim", "q_latent_dim", "v_head_dim", "qk_nope_head_dim")
+
+
 class TransformerWorkload(Workload):
     """A transformer: dense or MoE; MHA, GQA/MQA (``kv_heads``) or MLA (``kv_latent_dim``)."""
 
     kind: Literal["transformer"] = "transformer"
     architecture: Literal["decoder", "encoder", "encoder-decoder"] = "decoder"
+    """decoder, encoder or encoder-decoder."""
     layers: int
+    """Transformer blocks L."""
     hidden_dim: int
+    """Model width h."""
     heads: int
+    """Attention (query) heads a."""
     kv_heads: int | None = None
+    """Key-value heads n_kv (None: = heads, MHA; 1: MQA)."""
     head_dim: int | None = None
+    """Head dimension d (None: hidden_dim / heads)."""
     ffn_dim: int | None = None
+    """MLP width f (None: 4·hidden_dim)."""
     vocab_size: int = 32000
+    """Vocabulary V (tokens)."""
     seq_len: int = 2048
+    """Context length s (tokens)."""
     parameters: float | None = None
+    """Total parameters, when stated (None: derived from the shapes)."""
     active_parameters: float | None = None
+    """Parameters used per token, when stated (MoE)."""
     nominal_parameters: float | None = None
+    """The model card's rounded figure (8B), for display."""
     nominal_active_parameters: float | None = None
+    """The card's rounded active figure (MoE)."""
     gated_mlp: bool = True
+    """SwiGLU-style gated MLP (3 matrices) rather than 2."""
     tied_embeddings: bool = False
+    """Output head shares the input embedding."""
     # Mixture of experts
     num_experts: int | None = None
+    """Routed experts per MoE layer."""
     experts_per_token: int | None = None
+    """Experts each token is routed to (top-k)."""
     shared_experts: int = 0
+    """Always-active experts per MoE layer."""
     moe_ffn_dim: int | None = None
+    """MLP width of one expert."""
     dense_layers: int = 0
+    """Leading layers with a dense MLP (MoE models)."""
     # Multi-head latent attention (DeepSeek-V2/V3)
     kv_latent_dim: int | None = None
+    """MLA: compressed KV latent d_c."""
     rope_dim: int | None = None
+    """MLA: decoupled RoPE key dimension."""
     q_latent_dim: int | None = None
+    """MLA: compressed query latent."""
     v_head_dim: int | None = None
+    """MLA: value head dimension."""
     qk_nope_head_dim: int | None = None
+    """MLA: query-key head dimension without RoPE."""
 
     _p = field_validator("parameters", "active_parameters", "nominal_parameters", "nominal_active_parameters", mode="before")(classmethod(lambda cls, v: _count(v)))
 
@@ -110,6 +149,10 @@ class TransformerWorkload(Workload):
             v = getattr(self, f)
             if v is not None and v <= 0:
                 raise ValueError(f"{f} must be positive, got {v}")
+        for f in _SHAPE_FIELDS:  # beyond this, counts overflow floating point in the solvers
+            v = getattr(self, f)
+            if v is not None and v > _MAX_DIM:
+                raise ValueError(f"{f} must be at most {_MAX_DIM:,}, got {v:,}")
         if self.kv_heads is not None and (self.kv_heads > self.heads or self.heads % self.kv_heads):
             raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
         if self.head_dim is None and self.hidden_dim % self.heads:
@@ -124,6 +167,8 @@ class TransformerWorkload(Workload):
             v = getattr(self, f)
             if v is not None and not (v > 0 and v < 1e16):
                 raise ValueError(f"{f} must be a positive count below 1e16, got {v}")
+        if self.parameters is None and not self.derived_parameters() < 1e16:
+            raise ValueError(f"the shapes give {self.derived_parameters():.3g} parameters; at most 1e16 are supported")
         return self
 
     # ---- shape -------------------------------------------------------------------------
@@ -294,17 +339,22 @@ class CNNWorkload(Workload):
 
     kind: Literal["cnn"] = "cnn"
     parameters: float
+    """Parameters."""
     flops_per_sample: Qty("operations")
+    """Forward FLOPs per sample (1 multiply-add = 2 FLOP)."""
     activation_elements: float | None = None
+    """Activation elements written per sample (memory traffic)."""
     input_shape: tuple[int, ...] | None = None
+    """Input tensor shape, e.g. (3, 224, 224)."""
     layers: int | None = None
+    """Layers (kernel launches)."""
 
     _p = field_validator("parameters", "activation_elements", mode="before")(classmethod(lambda cls, v: _count(v)))
 
     @model_validator(mode="after")
     def _check(self):
-        if not self.parameters > 0:
-            raise ValueError(f"parameters must be positive, got {self.parameters}")
+        if not (self.parameters > 0 and self.parameters < 1e16):
+            raise ValueError(f"parameters must be a positive count below 1e16, got {self.parameters}")
         if self.activation_elements is not None and self.activation_elements < 0:
             raise ValueError("activation_elements must not be negative")
         return self

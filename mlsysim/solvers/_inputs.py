@@ -46,11 +46,18 @@ def check_positive_int(v, name: str, maximum: int = 10**9) -> int:
     return v
 
 
+#: smallest efficiency accepted: below it a step of any size would take longer than floating point
+#: can hold (1e-300 of peak is a typing mistake, not a machine)
+MIN_EFFICIENCY = 1e-6
+
+
 def check_efficiency(v, name: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise ConfigError(f"{name}: expected a fraction between 0 and 1, got {v!r}")
     if not 0 < v <= 1:
         raise ConfigError(f"{name}: must be in (0, 1], got {v}")
+    if v < MIN_EFFICIENCY:
+        raise ConfigError(f"{name}: {v:g} is implausibly small; use a fraction between {MIN_EFFICIENCY:g} and 1")
     return float(v)
 
 

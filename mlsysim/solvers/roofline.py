@@ -15,6 +15,7 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
+from ._range import range_notes
 from ._terms import activation_bytes, bpe, forward_flops, hw_terms, model_terms, peak_rate, weight_read_params
 
 __all__ = ["SingleNodeModel", "PerformanceProfile", "Engine"]
@@ -151,6 +152,7 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
     else:
         bott = "Compute" if t_c >= t_m else "Memory"
     cap = h["cap"]
+    assumptions.extend(range_notes(model, seq_len=s, batch_size=b, compute_time=t_c, memory_time=t_m, overhead_time=ov))
     return PerformanceProfile._make({
         "model": model.name, "hardware": hw.name, "mode": mode, "precision": precision, "precision_used": used,
         "batch_size": b, "seq_len": s, "flops": flops, "hardware_flops": hw_flops, "memory_bytes": mem_bytes,

@@ -1,13 +1,23 @@
 """LLM serving on one node: prefill (TTFT), decode (ITL), KV cache, memory fit, tensor parallelism.
 
-Prefill of s tokens is a forward pass over b·s tokens (causal attention: mean context (s+1)/2).
-A decode step at context c is bound by max(bytes / (β·η_mem), FLOPs / (peak·η)) where bytes =
-weights + KV read (b·c·KV per token) + activations, so large batches become compute-bound.
-With tensor parallelism over t devices (Megatron, Shoeybi et al. 2019) each device holds 1/t
-of the weights and KV heads (GQA heads replicated once t > n_kv; the MLA latent on every rank)
-and every layer adds two all-reduces of the activations, priced on the intra-node link.
-"""
+Prefill of s tokens is a forward pass over b·s tokens (causal attention: mean context (s+1)/2);
+a decode step at context c is one token for each of b sequences. Each pass is a sequence of
+kernels, so its time is the sum over operator classes of each class's roofline:
 
+    T = max(F_mm/(peak·η), W/(β·η_mem) + T_dequant)      matmuls (weights, or FLOPs at large batch)
+      + max(F_attn/(peak16·η_attn), KV/(β·η_mem))        attention (KV traffic, or FLOPs at long context)
+      + A/(β·η_mem)                                      norms, activations, residuals (memory-bound)
+      + T_comm + n_kernels·t_kernel                      TP all-reduces; kernel boundaries
+
+W counts the weights a pass reads (the input embedding is a row gather; MoE layers read only the
+experts some token is routed to). Weight-only int8/int4 weights are expanded to 16-bit on the
+vector units by the warps that stream them (T_dequant, serial with the stream), with their
+group scales in W. A board power cap lowers the compute clock (P − P_idle ∝ f³), not HBM
+bandwidth. With tensor parallelism over t devices (Megatron, Shoeybi et al. 2019) each device
+holds 1/t of the weights and KV heads (GQA heads replicated once t > n_kv; the MLA latent on
+every rank) and every layer adds two all-reduces of the activations, priced on the intra-node
+link as a ring or, for small messages, a one-shot all-reduce at its measured latency.
+"""
 from __future__ import annotations
 
 import math
@@ -17,6 +27,7 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
+from ._range import range_notes
 from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, dequant_ops, forward_flops, hw_terms,
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
@@ -295,6 +306,7 @@ class ServingModel:
         d_comm = comm(b)
         itl = d_t + d_comm + ov
         e2e = ttft + (out or 1) * itl if out else ttft + itl
+        assumptions.extend(range_notes(model, seq_len=s, output_len=out, batch_size=b, compute_time=d_c, memory_time=d_m, overhead_time=ov))
         return ServingResult._make({
             "model": model.name, "hardware": hw.name, "precision": precision, "kv_precision": kv_precision,
             "batch_size": b, "seq_len": s, "output_len": out, "tp_size": tp,

@@ -25,15 +25,25 @@ class NetworkFabric(Spec):
     """A scale-out network: topology, per-port bandwidth (per direction), per-message latency."""
 
     name: str
+    """Fabric name."""
     topology: Literal["fat-tree", "rail-optimized", "torus", "dragonfly", "clos", "ring", "switched"] = "fat-tree"
+    """fat-tree, rail-optimized, torus, dragonfly, clos, ring or switched."""
     bandwidth: Qty("bandwidth")
+    """Port bandwidth per direction (one NIC port)."""
     latency: Qty("time", allow_zero=True) = "5 us"
+    """Per-message latency α of one network hop."""
     oversubscription_ratio: float = 1.0
+    """Downlink to uplink ratio (1 = non-blocking)."""
     id: str | None = None
+    """Registry id, e.g. InfiniBand_NDR."""
     aliases: tuple[str, ...] = ()
+    """Other names."""
     description: str | None = None
+    """One-line description."""
     source: Source | None = None
+    """Where the numbers come from."""
     sources: dict[str, Source] = {}
+    """Per-field sources."""
 
     @field_validator("oversubscription_ratio")
     @classmethod
@@ -47,19 +57,33 @@ class Node(Spec):
     """A server: accelerators, their intra-node link (per direction per accelerator) and NICs."""
 
     name: str
+    """Server name."""
     accelerator: HardwareNode
+    """The accelerator (object or registry name)."""
     accelerators_per_node: int = 8
+    """Accelerators in the server."""
     intra_node_bw: Qty("bandwidth") | None = None
+    """Scale-up bandwidth per accelerator, per direction (default: the accelerator's link)."""
     nics_per_node: int = 8
+    """Scale-out NICs in the server."""
     nic_bandwidth: Qty("bandwidth") = "400 Gbit/s"
+    """Bandwidth of one NIC, per direction."""
     host_memory: Qty("information") | None = None
+    """CPU memory."""
     power: Qty("power") | None = None
+    """Maximum power of the whole server."""
     unit_cost: Qty("currency") | None = None
+    """Price of the server with its accelerators."""
     id: str | None = None
+    """Registry id, e.g. DGX_H100."""
     aliases: tuple[str, ...] = ()
+    """Other names."""
     description: str | None = None
+    """One-line description."""
     source: Source | None = None
+    """Where the numbers come from."""
     sources: dict[str, Source] = {}
+    """Per-field sources."""
 
     _acc = field_validator("accelerator", mode="before")(classmethod(lambda cls, v: _resolve("hardware", v)))
 
@@ -94,16 +118,27 @@ class Fleet(Spec):
     """A cluster: ``count`` identical nodes on one fabric, optionally in a datacenter."""
 
     name: str
+    """Cluster name."""
     node: Node
+    """The node type (object or registry name)."""
     count: int
+    """Number of nodes."""
     fabric: NetworkFabric | None = None
+    """The scale-out network (object or registry name)."""
     datacenter: Datacenter | None = None
+    """Where it runs (PUE, grid)."""
     grid: GridProfile | None = None
+    """The grid, when no datacenter is given."""
     id: str | None = None
+    """Registry id, e.g. Frontier_8K."""
     aliases: tuple[str, ...] = ()
+    """Other names."""
     description: str | None = None
+    """One-line description."""
     source: Source | None = None
+    """Where the numbers come from."""
     sources: dict[str, Source] = {}
+    """Per-field sources."""
 
     _node = field_validator("node", mode="before")(classmethod(lambda cls, v: _resolve("node", v)))
     _fab = field_validator("fabric", mode="before")(classmethod(lambda cls, v: _resolve("fabric", v)))

@@ -49,8 +49,20 @@ def _clip(s: str, n: int) -> str:
     """Shorten to n characters keeping both ends (case ids differ in their tails)."""
     if len(s) <= n:
         return s
-    head = (n - 1) * 3 // 5
+    head = (n - 1) * 2 // 3
     return s[:head] + "…" + s[len(s) - (n - 1 - head):]
+
+
+_ABBR = {"memory": "mem", "compute": "comp", "communication": "comm", "overhead": "ovh"}
+
+
+def _short_bound(o: Outcome) -> str:
+    """The named bottleneck in at most 6 characters, ✓/✗ against the source's when stated."""
+    if not o.ran or not o.bottleneck:
+        return ""
+    b = _ABBR.get(o.bottleneck, o.bottleneck[:4])
+    m = o.bottleneck_match
+    return b if m is None else f"{b} {'✓' if m else '✗'}"
 
 
 def _status_line(o: Outcome) -> str:
@@ -68,12 +80,12 @@ def to_text(report: Report, *, show_skipped: bool = True) -> str:
         mine = [o for o in report.outcomes if o.case.family == f.family]
         shown = [o for o in mine if o.predicted is not None]
         if shown:
-            lines.append(f"  {'case':<30} {'predicted':>9} {'measured':>9} {'unit':<6} {'error':>7}  bottleneck")
+            lines.append(f"  {'case':<36} {'predicted':>9} {'measured':>9} {'unit':<6} {'error':>7} bound")
             for o in shown:
-                mark = "" if o.ran else " (cal.)"
+                mark = "" if o.ran else " (cal)"
                 lines.append(
-                    f"  {_clip(o.case.id, 30 - len(mark)) + mark:<30} {num(o.predicted):>9} {num(o.measured):>9} "
-                    f"{_clip(o.case.unit or '-', 6):<6} {pct(o.error):>7}  {_clip(bottleneck_cell(o), 10)}"
+                    f"  {_clip(o.case.id, 36 - len(mark)) + mark:<36} {num(o.predicted):>9} {num(o.measured):>9} "
+                    f"{_clip(o.case.unit or '-', 6):<6} {pct(o.error):>7} {_short_bound(o)}"
                 )
         skipped = [o for o in mine if o.predicted is None]
         if skipped and show_skipped:

@@ -6,6 +6,8 @@
 // {type: "ready", at}, {type: "failed", stage, message}, {type: "result", id, result, at}.
 // `at` is an absolute time (performance.timeOrigin + now, ms), comparable with the page's.
 
+import { inflateFetch } from "./inflate.js";
+
 const now = () => performance.timeOrigin + performance.now();
 const post = (m) => self.postMessage(m);
 
@@ -35,17 +37,24 @@ function describe(err) {
 async function init(root) {
   const vendor = new URL("site/vendor/pyodide/", root).href;
   const manifestURL = new URL("runtime.json", vendor).href;
+  const kernelURL = new URL("site/live/kernel.py", root).href;
+  const kernelSource = fetch(kernelURL).then((r) => {
+    if (!r.ok) throw new Error(`${kernelURL}: HTTP ${r.status}`);
+    return r.text();
+  });
+  kernelSource.catch(() => {});
   try {
     const manifest = await step("runtime", async () => {
-      const [mod, manifest] = await Promise.all([
-        import(new URL("pyodide.mjs", vendor).href).catch((e) => {
-          throw new Error(`cannot load ${vendor}pyodide.mjs (${e.message || e})`);
-        }),
+      const [manifest, mod] = await Promise.all([
         fetch(manifestURL).then((r) => {
           if (!r.ok) throw new Error(`${manifestURL}: HTTP ${r.status}`);
           return r.json();
         }),
+        import(new URL("pyodide.mjs", vendor).href).catch((e) => {
+          throw new Error(`cannot load ${vendor}pyodide.mjs (${e.message || e})`);
+        }),
       ]);
+      inflateFetch(vendor, manifest.gzip);
       py = await mod.loadPyodide({
         indexURL: vendor,
         lockFileURL: new URL("pyodide-lock.json", vendor).href + "?v=" + manifest.lock,
@@ -64,10 +73,7 @@ async function init(root) {
       charts.catch(() => {});
     });
     await step("engine", async () => {
-      const src = await fetch(new URL("site/live/kernel.py", root)).then((r) => {
-        if (!r.ok) throw new Error(`site/live/kernel.py: HTTP ${r.status}`);
-        return r.text();
-      });
+      const src = await kernelSource;
       py.FS.writeFile("/home/pyodide/mlsysim_live_kernel.py", src);
       py.runPython("import sys; sys.path.insert(0, '/home/pyodide')\nimport mlsysim_live_kernel\nimport mlsysim.core.units, mlsysim.solvers.roofline");
       kernel = py.pyimport("mlsysim_live_kernel");

@@ -95,6 +95,13 @@ def test_math_page_equations_and_examples():
             assert title is None or title.split()[0] in html, f"site/math/{part} is not included in the math page"
 
 
+def test_every_contributed_math_part_is_included():
+    src = (ROOT / "site" / "math.qmd").read_text(encoding="utf-8")
+    parts = sorted(p.name for p in (ROOT / "site" / "math").glob("_*.qmd"))
+    missing = [p for p in parts if f"{{{{< include math/{p} >}}}}" not in src]
+    assert not missing, f"site/math/ parts not included in site/math.qmd: {missing}"
+
+
 def test_math_examples_are_computed_not_typed():
     """Every number of a worked example comes from tools/gen_math.py: the hand-written page has none."""
     src = (ROOT / "site" / "math.qmd").read_text(encoding="utf-8")

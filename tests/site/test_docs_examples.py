@@ -121,6 +121,14 @@ def test_readme_python_runs(monkeypatch):
             exec(compile(code, f"README.md[python block {i + 1}]", "exec"), {"__name__": "__docs__"})
 
 
+@pytest.mark.parametrize("page", [p for p in PAGES if (ROOT / p).exists()])
+def test_code_lines_fit_the_column(page):
+    """Code shown in the book fits the text column (80 characters) without scrolling sideways."""
+    long = [line for lang in ("python", "bash") for body in blocks(ROOT / page, lang)
+            for line in body.splitlines() if len(line) > 80]
+    assert not long, f"{page}: code lines over 80 characters:\n" + "\n".join(long)
+
+
 def test_pages_have_examples():
     """The guide pages that promise runnable code have some (so this test is not vacuous)."""
     assert blocks(ROOT / "site/getting-started.qmd", "python")

@@ -21,6 +21,7 @@ ADAPTERS = {
     "collectives": ".collectives",
     "energy": ".energy",
     "reliability": ".reliability",
+    "compression": ".compression",
 }
 
 
