@@ -306,6 +306,14 @@ def precompile(archives: list[Path], python: str, keep_source: frozenset = froze
     return out
 
 
+def _put(src: Path, dest: Path) -> Path:
+    """Copy a file into place atomically (a page loading meanwhile sees the old or the new one)."""
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.copy(src, tmp)
+    os.replace(tmp, dest)
+    return dest
+
+
 def write_lock(info: dict, wheels: list[Path], served: list[Path], folder: Path) -> dict:
     """``pyodide-lock.json`` for the ``served`` wheels in ``folder``, by pyodide-lock's own tooling.
 
@@ -350,8 +358,6 @@ def bundle(out: Path = OUT) -> dict:
                 raise BundleError(f"node_modules/pyodide/{f} is missing: run `npm ci`")
             out.mkdir(parents=True, exist_ok=True)
             shutil.copy(NPM / f, out / f)
-    for old in out.glob("*.whl"):
-        old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
         originals = fetch_wheels(info)
         originals.append(build_mlsysim_wheel(Path(tmp)))
@@ -361,16 +367,18 @@ def bundle(out: Path = OUT) -> dict:
             shutil.copy(w, staged / w.name)
         originals = [staged / w.name for w in originals]
         compiled = precompile([*originals, NPM / "python_stdlib.zip"], info["python"])
-        wheels = []
-        for w in compiled[:-1]:
-            shutil.copy(w, out / w.name)
-            wheels.append(out / w.name)
-        shutil.copy(compiled[-1], out / "python_stdlib.zip")
+        wheels = [_put(w, out / w.name) for w in compiled[:-1]]
+        _put(compiled[-1], out / "python_stdlib.zip")
         lock = write_lock(info, originals, wheels, out)
+    for old in out.glob("*.whl"):  # wheels of earlier builds, once the new lock is in place
+        if old not in wheels:
+            old.unlink()
     gzipped = []
     for name in GZIP:  # served compressed whatever the web server does: site/live/worker.js inflates them
         data = (NPM / name).read_bytes()
-        (out / (name + ".gz")).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        tmp = out / (name + ".gz.tmp")
+        tmp.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        os.replace(tmp, out / (name + ".gz"))
         gzipped.append(name)
     missing = sorted({d for p in lock["packages"].values() for d in p["depends"]} - set(lock["packages"]))
     if missing:

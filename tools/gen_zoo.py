@@ -484,7 +484,7 @@ def scenarios_page(items: list) -> str:
             _limits(k), text(o.get("region", "—")), text(result), source_cell(sc),
         ])  # fmt: skip
         details.append(f"**{text(sc.name)}.** {text(sc.description)}")
-    body.append(table(["Scenario", "Workload", "Hardware", "Run (mode, precision, batch in sequences or samples)",
+    body.append(table(["Scenario", "Workload", "Hardware", "Run (mode, precision, batch)",
                        "Constraints", "Region", "Result (at build time)", "Source"], rows, "llllllll", wrap=True))
     body += details
     return page("Scenarios", "Lighthouse scenarios: whole systems with their requirements and sources, evaluated at build time.", body)

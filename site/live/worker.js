@@ -67,7 +67,13 @@ async function init(root) {
     await step("packages", async () => {
       const errors = [];
       await py.loadPackage(manifest.groups.engine, { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
-      if (errors.length) throw new Error(errors.join("; "));
+      if (errors.length) {
+        // Pyodide reports "...while loading NAME:" then the reason: keep the first pair
+        const who = errors.find((m) => /while loading/.test(m)) || "";
+        const name = (who.match(/loading ([\w.-]+)/) || [, "a package"])[1];
+        const why = errors.find((m) => !/while loading/.test(m)) || errors[0];
+        throw new Error(`${name}: ${why.trim()} (a wheel in site/vendor/pyodide/ is missing or does not match pyodide-lock.json)`);
+      }
       // the chart packages download and install in the background, while the engine starts
       charts = py.loadPackage(manifest.groups.charts, { messageCallback: () => {}, errorCallback: () => {} });
       charts.catch(() => {});
