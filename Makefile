@@ -58,4 +58,4 @@ fuzz: setup
 	$(VPY) tools/fuzz.py --seconds $${FUZZ_SECONDS:-60}
 
 clean:
-	rm -rf _site reference .bench build dist *.egg-info site/vendor .site-build _version.yml .quarto zoo/hardware.qmd zoo/models.qmd zoo/systems.qmd zoo/infra.qmd
+	rm -rf _site reference .bench build dist *.egg-info site/vendor .site-build _version.yml .quarto zoo/hardware.qmd zoo/models.qmd zoo/systems.qmd zoo/infra.qmd zoo/scenarios.qmd site/walls.qmd site/cli.qmd site/_generated

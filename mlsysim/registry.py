@@ -183,6 +183,11 @@ class Registry:
     def load(self, path: str | Path, group: str | None = None):
         """Load a user entry from a TOML, JSON or YAML file and register it."""
         data = load_file_data(path)
+        dk = data.get("kind")
+        if isinstance(dk, str) and dk != self.kind and not (self.kind == "model" and dk in _MODEL_KINDS):
+            raise ConfigError(f"{path}: kind: the file holds a {dk} entry, not {self.kind}; load it with mlsysim.load(path)")
+        if dk == self.kind and self.kind == "model":
+            data.pop("kind")
         return self.register(self.from_dict(data, group or data.get("tier") or data.get("family"), str(path)))
 
 

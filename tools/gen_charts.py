@@ -40,10 +40,10 @@ def charts() -> dict[str, str]:
     landing = C.roofline(
         H.Cloud.H100,
         [("ResNet50", 1), ("ResNet50", 256), ("BERT_Base", 1, 128), ("Llama3_8B", 1, 128), ("Llama3_8B", 1, 8192)],
-        precision="bf16", title="Where workloads sit on an H100 (bf16)", width=600, height=340,
+        precision="bf16", title="Where workloads sit on an H100 (bf16)", width=560, height=320,
     )
     math_rl = C.roofline([H.Cloud.H100, H.Cloud.A100, H.Cloud.T4], precision="bf16",
-                         title="Rooflines of three generations (bf16 dense peak)", width=600)
+                         title="Rooflines of three generations (bf16 dense peak)", width=500)
     sweep = [mlsysim.SingleNodeModel().solve("ResNet50", hw, batch_size=b, precision="bf16")
              for hw in ("A100", "H100") for b in (1, 2, 4, 8, 16, 32, 64, 128, 256)]
     scaling = C.scaling(sweep, x="batch_size", y="throughput", series="hardware", log_y=True, x_title="Batch size (images)",

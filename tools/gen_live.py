@@ -343,6 +343,10 @@ def build(check: bool = False) -> dict:
     charts: list[tuple[str, int, int, dict]] = []
     for path in pages():
         page = parse_page(path)
+        if not page["cells"]:
+            if page["widgets"]:
+                raise LiveError(f"{page['page']}: live widgets but no live cell")
+            continue  # the markup only appears in code blocks (this guide, for one)
         results = run_page(page, kernel)
         page["outputs"] = results
         for ci, outs in enumerate(results):
@@ -460,6 +464,7 @@ def inject(site: Path, data: dict | None = None) -> int:
         if head < 0 or body < 0:
             raise LiveError(f"{target.relative_to(site)}: no </head> or </body>")
         edits.append((head, 0, f'{_BEGIN}<link rel="stylesheet" href="{root}site/live/live.css">'
+                               f'<script type="module" async src="{root}site/live/boot.js"></script>'
                                f'<link rel="modulepreload" href="{root}site/live/live.js">{_END}'))
         edits.append((body, 0, f'{_BEGIN}<script type="application/json" id="live-page">{blob}</script>'
                                f'<script type="module" src="{root}site/live/live.js"></script>{_END}'))

@@ -68,7 +68,7 @@ def _fleet(fleet):
 def _bars(rows, value_title: str, title: str, subtitle: str, width: int, stack: bool) -> alt.Chart:
     order = sorted(dict.fromkeys(r["region"] for r in rows), key=lambda g: sum(r["value"] for r in rows if r["region"] == g))
     enc = dict(
-        y=alt.Y("region:N", sort=order, title=None),
+        y=alt.Y("region:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
         x=alt.X("value:Q", title=value_title, stack="zero" if stack else None),
         tooltip=[alt.Tooltip("region:N", title="Region"), alt.Tooltip("part:N", title="Part"),
                  alt.Tooltip("value:Q", title=value_title, format=",.4~g"), alt.Tooltip("basis:N", title="Basis")],
@@ -83,7 +83,7 @@ def _bars(rows, value_title: str, title: str, subtitle: str, width: int, stack: 
 
 def carbon_by_region(energy=None, regions=None, *, fleet=None, duration_days: float | None = None,
                      utilisation: float | None = None, unit: str = "tCO2e", title: str | None = None,
-                     width: int = 520) -> alt.Chart:
+                     width: int = 360) -> alt.Chart:
     """Operational carbon of the same work on each grid region, lowest first.
 
     Parameters
@@ -137,7 +137,7 @@ def carbon_by_region(energy=None, regions=None, *, fleet=None, duration_days: fl
 
 def cost_by_region(energy=None, regions=None, *, fleet=None, duration_days: float | None = None,
                    utilisation: float | None = None, unit: str = "USD", title: str | None = None,
-                   width: int = 520) -> alt.Chart:
+                   width: int = 360) -> alt.Chart:
     """Cost of the same work on each grid region, lowest first.
 
     Parameters

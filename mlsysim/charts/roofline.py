@@ -36,7 +36,7 @@ def _workload_items(workloads, batch_size, seq_len) -> list[tuple[object, int, i
 
 def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int = 1, mode: str = "inference",
              seq_len: int | None = None, y: str = "attainable", efficiency: float | None = None,
-             title: str | None = None, width: int = 560, height: int = 340) -> alt.LayerChart:
+             title: str | None = None, width: int = 520, height: int = 320) -> alt.LayerChart:
     """A roofline chart: each device's ceilings on log-log axes, its ridge point, and workloads as points.
 
     Parameters

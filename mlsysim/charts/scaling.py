@@ -33,7 +33,7 @@ def _unit_of(values) -> str | None:
 
 def scaling(rows, x: str, y: str, *, series: str | None = None, x_unit: str | None = None, y_unit: str | None = None,
             x_title: str | None = None, y_title: str | None = None, log_x: bool = True, log_y: bool = False,
-            ideal: bool = False, title: str | None = None, width: int = 560, height: int = 320) -> alt.LayerChart:
+            ideal: bool = False, title: str | None = None, width: int = 500, height: int = 300) -> alt.LayerChart:
     """A line chart of ``y`` against ``x`` over a sweep of results.
 
     Parameters
@@ -73,8 +73,12 @@ def scaling(rows, x: str, y: str, *, series: str | None = None, x_unit: str | No
         raise ValueError(f"rows: no result has both {x!r} and {y!r}")
     label = lambda name, unit, given: given or (f"{name.replace('_', ' ').capitalize()}" + (f" ({unit})" if unit else ""))  # noqa: E731
     xt, yt = label(x, xu, x_title), label(y, yu, y_title)
+    xs = sorted({d["x"] for d in data})
+    # a sweep of a few values (1, 2, 4 ... GPUs or batch): ticks at those values, no empty decades
+    x_axis = alt.Axis(values=xs, format="~g") if len(xs) <= 12 else alt.Axis(format="~g")
+    x_scale = alt.Scale(type="log" if log_x else "linear", domain=[xs[0], xs[-1]] if len(xs) > 1 else alt.Undefined)
     enc = dict(
-        x=alt.X("x:Q", title=xt, scale=alt.Scale(type="log" if log_x else "linear")),
+        x=alt.X("x:Q", title=xt, scale=x_scale, axis=x_axis),
         y=alt.Y("y:Q", title=yt, scale=alt.Scale(type="log" if log_y else "linear")),
         color=alt.Color("series:N", title=series.replace("_", " ").capitalize() if series else None, legend=alt.Legend(orient="bottom") if series else None),
     )

@@ -24,7 +24,7 @@ def _headline(lens, limit: int = 3) -> str:
     return "; ".join(parts) or "no metrics"
 
 
-def scorecard(evaluation, *, width: int = 560, title: str | None = None) -> alt.VConcatChart:
+def scorecard(evaluation, *, width: int = 460, title: str | None = None) -> alt.VConcatChart:
     """The three lenses (Feasibility → Performance → Macro) of an evaluation, then its walls.
 
     Parameters
@@ -56,7 +56,7 @@ def scorecard(evaluation, *, width: int = 560, title: str | None = None) -> alt.
         tooltip=[alt.Tooltip("lens:N", title="Lens"), alt.Tooltip("status:N", title="Status"),
                  alt.Tooltip("metrics:N", title="Metrics"), alt.Tooltip("notes:N", title="Notes")],
     )
-    text = base.mark_text(color="white", fontSize=14, fontWeight="bold").encode(text="label:N")
+    text = base.mark_text(color="white", fontSize=12, fontWeight="bold").encode(text="label:N")
     strip = alt.layer(cells, text).properties(width=width, height=48)
 
     walls = [{"wall": w.name, "ratio": magnitude(w.ratio), "binding": "binds" if w.binding else "clear", "detail": w.detail}
@@ -65,8 +65,9 @@ def scorecard(evaluation, *, width: int = 560, title: str | None = None) -> alt.
     if not walls:
         return alt.vconcat(strip).properties(title=title)
     bars = alt.Chart(alt.Data(values=walls)).mark_bar(cornerRadiusEnd=3).encode(
-        y=alt.Y("wall:N", sort="-x", title=None),
-        x=alt.X("ratio:Q", title="Demand / limit (1 binds)", scale=alt.Scale(domainMin=0)),
+        y=alt.Y("wall:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
+        x=alt.X("ratio:Q", title="Demand / limit (1 binds)",
+                scale=alt.Scale(domain=[0, max(1.1, max(w["ratio"] for w in walls) * 1.05)])),
         color=alt.Color("binding:N", title="Wall", scale=alt.Scale(domain=["binds", "clear"], range=[STATUS_COLORS["FAIL"], "#0072B2"])),
         tooltip=[alt.Tooltip("wall:N", title="Wall"), alt.Tooltip("ratio:Q", title="Demand / limit", format=".3~g"),
                  alt.Tooltip("detail:N", title="Detail")],

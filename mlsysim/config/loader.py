@@ -114,7 +114,8 @@ def _fmt_loc(loc) -> str:
 
 
 def _validation_message(exc: ValidationError, path, lines: dict) -> str:
-    e = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    e = next((x for x in errors if x.get("type") == "extra_forbidden"), errors[0])
     loc = tuple(p for p in e.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
     kind = e.get("type", "")
     msg = e.get("msg", "invalid")
@@ -124,6 +125,9 @@ def _validation_message(exc: ValidationError, path, lines: dict) -> str:
         msg = "unknown key" + (f"; did you mean {close[0]!r}?" if close else (f"; valid keys: {', '.join(valid)}" if valid else ""))
     elif kind == "missing":
         msg = "required field is missing"
+    elif kind == "invalid_key":
+        msg = f"key {loc[-1]!r} is not a string (keys are names such as batch_size)"
+        loc = loc[:-1]
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     elif kind in ("int_type", "int_parsing", "float_type", "float_parsing", "string_type", "bool_type", "literal_error",

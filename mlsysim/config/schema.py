@@ -24,7 +24,7 @@ __all__ = ["SimulationConfig", "WorkloadSection", "HardwareSection", "OpsSection
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -95,6 +95,13 @@ class Assertion(_Section):
     metric: str = Field(description="Scorecard path, e.g. performance.latency, macro.tco_usd, feasibility.memory_utilisation.", max_length=200)
     max: Union[float, str, None] = Field(None, description="Upper bound (the metric's unit, or a string with units).")
     min: Union[float, str, None] = Field(None, description="Lower bound.")
+
+    @field_validator("max", "min", mode="before")
+    @classmethod
+    def _finite(cls, v):
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            raise ValueError(f"must be a finite number, got {v}")
+        return v
 
     @model_validator(mode="after")
     def _bound(self):

@@ -83,7 +83,8 @@ def format_validation_error(exc, where: str | None = None) -> str:
     errors = exc.errors(include_url=False)
     if not errors:
         return f"{where}: invalid" if where else "invalid"
-    e = errors[0]
+    # a misspelt key also leaves a required field missing: the unknown key (with its suggestion) says more
+    e = next((x for x in errors if x.get("type") == "extra_forbidden"), errors[0])
     path = _loc(e.get("loc", ()))
     kind = e.get("type", "")
     msg = e.get("msg", "invalid")

@@ -125,6 +125,10 @@ class HardwareNode(Spec):
     """Purchase price of one device."""
     interconnect: Interconnect | None = None
     """Scale-up and host links."""
+    compute_units: dict[str, ComputeCore] = {}
+    """Dense peaks of each engine of a device with several (``gpu``, ``dla``, ``npu``, ``cpu``), when
+    they differ; ``compute`` is the whole device (every engine at once). A runtime that uses one
+    engine (llama.cpp on the GPU, TensorRT without DLAs) is priced on that engine's peaks."""
     id: str | None = None
     """Registry id, e.g. H100."""
     aliases: tuple[str, ...] = ()
@@ -151,6 +155,15 @@ class HardwareNode(Spec):
     def peak(self, precision: str = "fp16"):
         """(dense peak, precision used) for a precision; see ``ComputeCore.peak``."""
         return self.compute.peak(precision)
+
+    def unit(self, name: str | None) -> ComputeCore:
+        """The peaks of compute unit ``name`` (``None`` or ``"all"``: the whole device). A device
+        with no per-unit peaks has one engine: every name gives ``compute``."""
+        if name is None or name == "all" or not self.compute_units:
+            return self.compute
+        if name not in self.compute_units:
+            raise ConfigError(f"compute_unit: {self.name} has units {', '.join(['all', *self.compute_units])}; got {name!r}")
+        return self.compute_units[name]
 
     def ridge_point(self, precision: str = "bf16"):
         """Roofline ridge point I* = peak / bandwidth (Williams et al. 2009), in FLOP/byte.

@@ -57,9 +57,36 @@ def _fraction(row) -> float | None:
     return float(f) if isinstance(f, (int, float)) and 0 < f <= 1.0 else None
 
 
+def _runtime_key(name) -> str:
+    """A runtime's name reduced for matching: ``"X-CUBE-AI v7.3.0"`` -> ``"xcubeai"``."""
+    import re
+
+    t = re.sub(r"[^a-z0-9]", "", str(name or "").lower())
+    return re.sub(r"v?\d+$", "", t) or t
+
+
+def runtime_matches(row_runtime, runtime) -> bool:
+    """A row stating a runtime applies only to calls with that runtime; a row stating none applies
+    to every call."""
+    if not row_runtime:
+        return True
+    if not runtime:
+        return False
+    a, b = _runtime_key(row_runtime), _runtime_key(runtime)
+    return bool(a) and (a in b or b in a)
+
+
 @lru_cache(maxsize=512)
-def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str | None, fallback: float) -> Default:
-    rows = [r for r in calibration_rows() if r.get("quantity") == quantity and _fraction(r) is not None]
+def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str | None, fallback: float,
+            runtime: str | None = None) -> Default:
+    """This device's rows (at the precision), else the median of the measured devices of its tier,
+    else ``fallback`` with an 'uncalibrated' note. A tier never borrows another tier's rows: the
+    achievable fraction of a microcontroller's MAC peak (a few tens of percent, set by
+    instruction issue) has nothing to do with a datacenter GPU's (80-90%), and a median over all
+    tiers would be dominated by the datacenter rows. Rows that name a runtime (microcontroller
+    kernels: X-CUBE-AI, microTVM with CMSIS-NN, TFLM) apply only to calls that state that runtime."""
+    rows = [r for r in calibration_rows() if r.get("quantity") == quantity and _fraction(r) is not None
+            and runtime_matches(r.get("runtime"), runtime)]
     sixteen = {"bf16", "fp16"}
     if hw_id:
         mine = [r for r in rows if r.get("hardware") == hw_id]
@@ -72,19 +99,25 @@ def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str |
         if exact:
             return Default(max(_fraction(r) for r in exact), "calibration:" + ",".join(r["id"] for r in exact))
     pool = [r for r in rows if precision is None or r.get("precision") in (sixteen if precision in sixteen else {precision})]
-    pool = pool or rows
-    same_tier = [r for r in pool if tier and _tier_of(r.get("hardware", "")) == tier]
-    use = same_tier or pool
-    if use:
-        ids = ",".join(r["id"] for r in use)
-        scope = f"{tier} tier" if same_tier else "all tiers"
-        return Default(statistics.median(_fraction(r) for r in use), f"median of {len(use)} measured devices ({scope}): {ids}")
-    return Default(fallback, "no calibration data: peak assumed")
+    def in_tier(r) -> bool:
+        return bool(tier) and (r.get("tier") == tier or _tier_of(r.get("hardware", "")) == tier)
+
+    same_tier = [r for r in pool if in_tier(r)]
+    if not same_tier and precision not in sixteen:  # e.g. int8 on a tier measured at int8 only by other rows
+        same_tier = []
+    if same_tier:
+        ids = ",".join(r["id"] for r in same_tier)
+        return Default(statistics.median(_fraction(r) for r in same_tier),
+                       f"median of {len(same_tier)} measured devices ({tier} tier): {ids}")
+    rt = f" with runtime {runtime}" if runtime else ""
+    return Default(fallback, f"uncalibrated: no measured device of the {tier or 'unknown'} tier{rt}; "
+                             f"{fallback:g} of peak assumed")
 
 
-def gemm_efficiency(hw, precision: str) -> Default:
-    """Achievable fraction of the dense peak for large matrix multiplies (MAMF-style)."""
-    return _lookup("gemm_efficiency", hw.id, hw.tier, precision, 1.0)
+def gemm_efficiency(hw, precision: str, runtime: str | None = None) -> Default:
+    """Achievable fraction of the dense peak for large matrix multiplies (MAMF-style); on
+    microcontrollers the achievable fraction of the MAC peak of the stated runtime's kernels."""
+    return _lookup("gemm_efficiency", hw.id, hw.tier, precision, 1.0, runtime)
 
 
 def memory_efficiency(hw) -> Default:
@@ -112,10 +145,17 @@ def collective_latency(hw_id: str | None, tier: str | None) -> Default:
 
 
 @lru_cache(maxsize=64)
-def launch_overhead(hw_id: str | None, tier: str | None) -> Default:
-    """Fixed cost per kernel launch (seconds), from a calibration row of quantity 'launch_overhead'."""
-    rows = [r for r in calibration_rows() if r.get("quantity") == "launch_overhead"]  # per-kernel, datacenter
-    mine = [r for r in rows if r.get("hardware") == hw_id] or [r for r in rows if _tier_of(r.get("hardware", "")) == tier]
+def launch_overhead(hw_id: str | None, tier: str | None, runtime: str | None = None) -> Default:
+    """Fixed cost per kernel launch or operator dispatch (seconds), from calibration rows of
+    quantity 'launch_overhead': this device's, else its tier's median. Rows naming a runtime
+    (e.g. a framework's eager dispatch) apply only to calls stating that runtime."""
+    rows = [r for r in calibration_rows() if r.get("quantity") == "launch_overhead"
+            and runtime_matches(r.get("runtime"), runtime)]
+    if runtime:  # the runtime's own rows first
+        own = [r for r in rows if r.get("runtime")]
+        rows = own or rows
+    mine = [r for r in rows if r.get("hardware") == hw_id] or [
+        r for r in rows if tier and (r.get("tier") == tier or _tier_of(r.get("hardware", "")) == tier)]
     if not mine:
         return Default(0.0, "no calibration row for kernel launch overhead: not counted")
     from ..core.units import Q_
@@ -261,17 +301,23 @@ def oneshot_allreduce_latency(hw_id: str | None, tier: str | None) -> Default:
 
 
 @lru_cache(maxsize=64)
-def kernel_overhead(hw_id: str | None, tier: str | None) -> Default:
+def kernel_overhead(hw_id: str | None, tier: str | None, runtime: str | None = None) -> Default:
     """GPU time lost per kernel boundary in a graph-captured forward pass (seconds): launch and
     teardown, stragglers of the previous kernel, refilling the memory pipeline.
 
     Derived from rows of quantity 'kernel_boundary': the same batch-1 decode measured with
     kernel boundaries (bandwidth fraction f_k) and fused into one kernel (f_f), so the boundaries
     cost (W/B)·(1/f_k − 1/f_f) per token, spread over the kernels this model counts for that
-    workload. This device's row, else its tier's median, else all rows'; else ``launch_overhead``."""
+    workload. This device's row, else its tier's median; else ``launch_overhead`` (a runtime's
+    measured dispatch cost per operator, when the call states the runtime). A tier never borrows
+    another tier's rows."""
+    if runtime:
+        d = launch_overhead(hw_id, tier, runtime)
+        if not d.source.startswith("no calibration"):
+            return d
     rows = [r for r in calibration_rows() if r.get("quantity") == "kernel_boundary"]
     mine = ([r for r in rows if r.get("hardware") == hw_id]
-            or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier] or rows)
+            or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier])
     if not mine:
         return launch_overhead(hw_id, tier)
     from ..registry import Hardware, Models

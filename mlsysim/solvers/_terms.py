@@ -33,17 +33,19 @@ def hw_terms(hw) -> dict:
     return t
 
 
-def peak_rate(hw, precision: str) -> tuple[float, str]:
-    """(dense peak FLOP/s, precision it runs at) with the device's fallback for missing formats.
+def peak_rate(hw, precision: str, unit: str | None = None) -> tuple[float, str]:
+    """(dense peak FLOP/s, precision it runs at) with the device's fallback for missing formats,
+    on compute unit ``unit`` (``HardwareNode.unit``: None or "all" for the whole device).
 
     See the math page: [site/math.qmd#ridge-point](../site/math.qmd#ridge-point).
     """
     t = hw_terms(hw)
-    r = t["rates"].get(precision)
+    key = precision if unit in (None, "all") else (unit, precision)
+    r = t["rates"].get(key)
     if r is None:
-        q, used = hw.compute.peak(precision)
+        q, used = hw.unit(unit).peak(precision)
         r = (float(q.to("FLOP/s").magnitude), used)
-        t["rates"][precision] = r
+        t["rates"][key] = r
     return r
 
 
@@ -202,3 +204,59 @@ def power_cap_clock(hw, cap_w: float, idle_w: float) -> float:
     if span <= 0:
         return 1.0
     return max(0.0, (cap_w - idle_w) / span) ** (1.0 / 3.0)
+
+
+# ---- llama.cpp (GGML) weight formats -----------------------------------------------------------
+#: bits per weight of llama.cpp's block formats, from their block layouts (ggml-common.h /
+#: ggml-quants.h): Q4_0 = fp16 scale + 32 4-bit weights = 18 bytes / 32 = 4.5 bits; Q4_1 adds an
+#: fp16 minimum (5.0); Q5_0 (5.5), Q5_1 (6.0); Q8_0 = fp16 scale + 32 int8 = 8.5; the k-quants use
+#: 256-weight super-blocks: Q2_K 84 bytes (2.625), Q3_K 110 (3.4375), Q4_K 2 fp16 + 12 bytes of
+#: 6-bit scales + 128 bytes = 144 (4.5), Q5_K 176 (5.5), Q6_K 128 + 64 + 16 + 2 = 210 (6.5625).
+GGML_BITS = {"f32": 32.0, "f16": 16.0, "bf16": 16.0, "q8_0": 8.5, "q4_0": 4.5, "q4_1": 5.0, "q5_0": 5.5,
+             "q5_1": 6.0, "q2_k": 2.625, "q3_k": 3.4375, "q4_k": 4.5, "q5_k": 5.5, "q6_k": 6.5625}
+
+#: the precision a GGML format's weights are expanded from (its dequantization cost, DEQUANT_OPS)
+GGML_PRECISION = {"f32": "fp32", "f16": "fp16", "bf16": "bf16", "q8_0": "int8", "q4_0": "int4", "q4_1": "int4",
+                  "q5_0": "int4", "q5_1": "int4", "q2_k": "int4", "q3_k": "int4", "q4_k": "int4", "q5_k": "int4",
+                  "q6_k": "int8"}
+
+
+def _use_more_bits(i: int, n: int) -> bool:
+    """llama.cpp's rule (llama_tensor_get_type, use_more_bits) for the layers whose V projection
+    and FFN down projection a *_M k-quant keeps at higher precision: the first and last eighth of
+    the layers and every third layer between."""
+    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
+
+
+def ggml_format_bits(m, fmt: str) -> tuple[float, float, str]:
+    """(bits per weight read by a forward pass, bits per stored weight, base format) of a llama.cpp
+    file type for transformer ``m``.
+
+    A plain type (``Q4_0``, ``Q8_0``, ``F16``) stores every matrix in it. The mixed k-quant
+    ``Q4_K_M`` / ``Q5_K_M`` (llama.cpp ``llama_tensor_get_type``) stores the output head, and the
+    V projection and FFN down projection of the layers chosen by ``use_more_bits``, as Q6_K; the
+    rest as Q4_K / Q5_K. The input embedding (a row gather) is not read by a pass."""
+    f = fmt.strip().lower().replace("-", "_")
+    if f in GGML_BITS:
+        b = GGML_BITS[f]
+        return b, b, f
+    mixes = {"q4_k_m": "q4_k", "q5_k_m": "q5_k", "q4_k_s": "q4_k", "q5_k_s": "q5_k", "q3_k_m": "q3_k"}
+    if f not in mixes:
+        from ..core.errors import ConfigError
+
+        raise ConfigError(f"weight_format: unknown llama.cpp format {fmt!r} (one of {', '.join(sorted([*GGML_BITS, *mixes]))})")
+    base = mixes[f]
+    lo = GGML_BITS[base]
+    hi = GGML_BITS["q6_k"] if f.endswith("_m") else lo
+    L, h = m.layers, m.hidden_dim
+    wv = h * m.n_kv * m.d_head
+    down = m.d_ff * h  # dense FFN down projection
+    more = sum(1 for i in range(L) if _use_more_bits(i, L))
+    head = m.vocab_size * h
+    emb = m.vocab_size * h
+    total = m.total_parameters
+    heavy = more * (wv + down) + (0.0 if m.tied_embeddings else head)
+    read = total - (0.0 if m.tied_embeddings else emb)
+    stored_bits = (heavy * hi + (total - heavy) * lo) / total
+    read_bits = (heavy * hi + (read - heavy) * lo) / read
+    return read_bits, stored_bits, base

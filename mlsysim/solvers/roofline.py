@@ -61,7 +61,8 @@ class PerformanceProfile(Result):
 
 
 def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, memory_efficiency=None,
-           mode="inference", seq_len=None, overlap="roofline", overhead=None, recompute="none") -> PerformanceProfile:
+           mode="inference", seq_len=None, overlap="roofline", overhead=None, recompute="none",
+           compute_unit=None, runtime=None) -> PerformanceProfile:
     model = as_model(model)
     hw = as_hardware(hardware)
     b = check_positive_int(batch_size, "batch_size")
@@ -73,11 +74,14 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
     if recompute not in ("none", "selective", "full"):
         raise ConfigError(f"recompute: expected 'none', 'selective' or 'full', got {recompute!r}")
     assumptions = []
-    peak, used = peak_rate(hw, precision)
+    hw.unit(compute_unit)  # an unknown unit name raises here, naming the device's units
+    peak, used = peak_rate(hw, precision, compute_unit)
+    if compute_unit not in (None, "all") and hw.compute_units:
+        assumptions.append(f"compute unit {compute_unit!r}: that engine's peaks only")
     if used != precision:
         assumptions.append(f"{hw.name} has no native {precision} peak; ran at its {used} peak")
     if efficiency is None:
-        d = _defaults.gemm_efficiency(hw, used)
+        d = _defaults.gemm_efficiency(hw, used, runtime=runtime)
         eta = d.value
         assumptions.append(f"compute efficiency {eta:.3f} ({d.source})")
     else:
@@ -138,7 +142,7 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
     t_c = hw_flops / (peak * eta)
     t_m = mem_bytes / (h["bw"] * eta_m)
     if overhead is None:
-        d = _defaults.kernel_overhead(hw.id, hw.tier)
+        d = _defaults.kernel_overhead(hw.id, hw.tier, runtime)
         ov = d.value * t["kernels"] * (3 if train else 1)
         if ov:
             assumptions.append(f"overhead {t['kernels'] * (3 if train else 1)} kernel boundaries x {d.value * 1e6:.2f} us ({d.source})")
@@ -172,7 +176,8 @@ class SingleNodeModel:
     def solve(self, model, hardware, batch_size: int = 1, precision: str = "fp16", efficiency: float | None = None,
               *, memory_efficiency: float | None = None, mode: Literal["inference", "training"] = "inference",
               seq_len: int | None = None, overlap: Literal["roofline", "no_overlap"] = "roofline",
-              overhead=None, recompute: Literal["none", "selective", "full"] = "none") -> PerformanceProfile:
+              overhead=None, recompute: Literal["none", "selective", "full"] = "none",
+              compute_unit: str | None = None, runtime: str | None = None) -> PerformanceProfile:
         """Solve the roofline.
 
         See the math page: [site/math.qmd#roofline](../site/math.qmd#roofline).
@@ -202,9 +207,17 @@ class SingleNodeModel:
             Fixed per-step time; default kernel count × measured launch cost.
         recompute
             Activation recomputation in training (counted in HFU, not MFU).
+        compute_unit
+            The engine the runtime uses on a device with several (``HardwareNode.compute_units``:
+            ``"gpu"``, ``"dla"``, ``"npu"``...); default ``None``: the whole device (every engine).
+        runtime
+            The inference runtime (``"TensorRT"``, ``"X-CUBE-AI"``, ``"microTVM"``, ``"TFLM"``...).
+            Selects the calibration rows measured with that runtime where the device's tier is
+            calibrated per runtime (microcontrollers); default: any runtime's rows.
         """
         return _solve(model, hardware, batch_size, precision, efficiency, memory_efficiency=memory_efficiency,
-                      mode=mode, seq_len=seq_len, overlap=overlap, overhead=overhead, recompute=recompute)
+                      mode=mode, seq_len=seq_len, overlap=overlap, overhead=overhead, recompute=recompute,
+                      compute_unit=compute_unit, runtime=runtime)
 
 
 class Engine:

@@ -98,7 +98,8 @@ class ServingModel:
               efficiency: float | None = None, *, tp_size: int = 1, output_len: int | None = None,
               kv_precision: str | None = None, memory_efficiency: float | None = None,
               link_bandwidth=None, overhead=None, power_cap=None, quant_group_size: int | None = None,
-              allreduce: str = "ring") -> ServingResult:
+              allreduce: str = "ring", weight_format: str | None = None, compute_unit: str | None = None,
+              runtime: str | None = None) -> ServingResult:
         """Solve prefill, decode and memory.
 
         See the math page: [site/math.qmd#serving](../site/math.qmd#serving).
@@ -134,6 +135,17 @@ class ServingModel:
         allreduce
             Tensor-parallel all-reduce: ``"ring"`` (NCCL-style ring, default) or ``"one_shot"``
             (every rank reads its peers' buffers in one step: low latency for small messages).
+        weight_format
+            A llama.cpp (GGML) file type (``"Q4_0"``, ``"Q8_0"``, ``"Q4_K_M"``, ``"F16"``): the bytes
+            per weight follow the format's block layout (Q4_0: 4.5 bits; Q4_K_M: Q6_K for the output
+            head and some V / FFN-down matrices, Q4_K elsewhere); the weights are expanded on the
+            vector units as for ``int4`` / ``int8``.
+        compute_unit
+            The engine the runtime runs on, on a device with several (``HardwareNode.compute_units``):
+            llama.cpp's Metal backend and TinyChat run on the ``"gpu"``, not the Neural Engine.
+        runtime
+            The serving runtime (``"llama.cpp"``, ``"Hugging Face transformers"``...): selects its
+            measured per-kernel dispatch cost where a calibration row names it.
         """
         model = as_model(model)
         hw = as_hardware(hardware)
@@ -156,16 +168,32 @@ class ServingModel:
                 assumptions.append(f"weight-only {precision}: KV cache kept in fp16")
         else:
             kv_precision = normalize_precision(kv_precision)
+        fmt_bits = None
+        if weight_format is not None:
+            from ._terms import GGML_PRECISION, ggml_format_bits
+
+            read_bits, stored_bits, base = ggml_format_bits(model, weight_format)
+            fmt_bits = (read_bits, stored_bits)
+            if quant_group_size is not None:
+                raise ConfigError("quant_group_size: a llama.cpp weight_format fixes its own blocks; give one or the other")
+            precision = GGML_PRECISION[base]
+            if kv_precision is None and precision not in ("fp32", "bf16", "fp16"):
+                kv_precision = "fp16"
+            assumptions.append(f"weight format {weight_format}: {read_bits:.3f} bits per weight read per pass, "
+                               f"{stored_bits:.3f} stored (llama.cpp block layout)")
         weight_only = precision in DEQUANT_OPS  # int8/int4 weights, 16-bit activations and math
         math_precision = "bf16" if weight_only else precision
         if weight_only:
             assumptions.append(f"weight-only {precision}: matmuls in 16-bit after a dequantization of "
                                f"{dequant_ops(hw, precision):g} vector op(s) per weight")
-        peak, used = peak_rate(hw, math_precision)
+        hw.unit(compute_unit)  # an unknown unit raises, naming the device's units
+        peak, used = peak_rate(hw, math_precision, compute_unit)
+        if compute_unit not in (None, "all") and hw.compute_units:
+            assumptions.append(f"compute unit {compute_unit!r}: that engine's peaks only")
         if used != math_precision:
             assumptions.append(f"{hw.name} has no native {math_precision} peak; math at its {used} peak")
         if efficiency is None:
-            d = _defaults.gemm_efficiency(hw, used)
+            d = _defaults.gemm_efficiency(hw, used, runtime=runtime)
             eta = d.value
             assumptions.append(f"compute efficiency {eta:.3f} ({d.source})")
         else:
@@ -186,6 +214,9 @@ class ServingModel:
             g = check_positive_int(quant_group_size, "quant_group_size", 1 << 20)
             by_w = by + GROUP_METADATA_BYTES / g
             assumptions.append(f"quantization groups of {g}: {GROUP_METADATA_BYTES:g} bytes of scale and zero point each")
+        by_read = by_w
+        if fmt_bits is not None:
+            by_read, by_w = fmt_bits[0] / 8.0, fmt_bits[1] / 8.0
         clock = 1.0
         if power_cap is not None:
             cap_w = opt_quantity(power_cap, "power", "power_cap")
@@ -255,7 +286,7 @@ class ServingModel:
             return 2 * t["L"] * one
 
         if overhead is None:
-            ov_d = _defaults.kernel_overhead(hw.id, hw.tier)
+            ov_d = _defaults.kernel_overhead(hw.id, hw.tier, runtime)
             ov = ov_d.value * t["kernels"]
             if ov:
                 assumptions.append(f"overhead {t['kernels']} kernel boundaries x {ov_d.value * 1e6:.2f} us per forward pass ({ov_d.source})")
@@ -263,7 +294,7 @@ class ServingModel:
             ov = opt_quantity(overhead, "time", "overhead", allow_zero=True)
 
         # attention runs in its own fused kernel at its own measured efficiency (FlashAttention-2)
-        peak16, _ = peak_rate(hw, "bf16")
+        peak16, _ = peak_rate(hw, "bf16", compute_unit)
         if efficiency is None:
             d_at = _defaults.attention_efficiency(hw.id, hw.tier)
             eta_at = d_at.value
@@ -291,7 +322,7 @@ class ServingModel:
         # prefill: b·s tokens, causal attention over a mean context (s+1)/2; the KV cache is written
         p_tokens = b * s
         p_flops = forward_flops(t, p_tokens, (s + 1) / 2.0)
-        w_read_p = weight_read_params(t, p_tokens) * by_w / tp
+        w_read_p = weight_read_params(t, p_tokens) * by_read / tp
         p_t, p_c, p_m, p_bott = step(p_tokens, (s + 1) / 2.0, p_tokens * t["kv_elems"] * kv_b / tp, w_read_p, 0.0)
         p_comm = comm(p_tokens)
         ttft = p_t + p_comm + ov
@@ -302,7 +333,7 @@ class ServingModel:
         p_read_d = weight_read_params(t, b) / tp
         # the warps that stream the weights also expand them: dequantization adds to the stream
         dq = p_read_d * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
-        d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_w, dq)
+        d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_read, dq)
         d_comm = comm(b)
         itl = d_t + d_comm + ov
         e2e = ttft + (out or 1) * itl if out else ttft + itl

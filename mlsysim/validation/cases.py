@@ -45,6 +45,7 @@ FAMILIES: dict[str, int] = {
     "energy": 5,
     "compute": 5,
     "reliability": 2,
+    "edge": 20,
 }
 
 _TOP = {"id", "family", "title", "metric", "measured", "bottleneck", "workload", "system", "config", "source"}

@@ -140,11 +140,17 @@ def _result_html(r) -> str:
     """A solver result as a table: field, value, unit; each row's meaning as its tooltip."""
     esc = html.escape
     rows, notes = [], []
+    nested = []
     for name, f in type(r).fields().items():
         v = getattr(r, name)
         if isinstance(v, (tuple, list)):
             notes.extend(str(x) for x in v)
             continue
+        if _is_result(v):
+            nested.append(f"<details><summary>{esc(name)}</summary>{_result_html(v)}</details>")
+            continue
+        if isinstance(v, dict):
+            v = ", ".join(f"{k}={x}" for k, x in v.items())
         val, unit = _fmt_value(v)
         rows.append(f'<tr title="{esc(getattr(f, "doc", "") or "")}"><th scope="row">{esc(name)}</th>'
                     f'<td class="num">{esc(val)}</td><td>{esc(unit)}</td></tr>')
@@ -152,6 +158,7 @@ def _result_html(r) -> str:
     out = (f'<table class="live-result"><caption>{caption}</caption>'
            f'<thead><tr><th scope="col">field</th><th scope="col">value</th><th scope="col">unit</th></tr></thead>'
            f'<tbody>{"".join(rows)}</tbody></table>')
+    out += "".join(nested)
     if notes:
         out += '<details class="live-notes"><summary>Assumptions</summary><ul>' + "".join(
             f"<li>{esc(n)}</li>" for n in notes) + "</ul></details>"
@@ -200,6 +207,11 @@ def _rows_html(rows: list[dict]) -> str:
     return f'<table class="live-result"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def _is_result(obj) -> bool:
+    """An mlsysim solver result (frozen, with named fields)."""
+    return hasattr(type(obj), "fields") and hasattr(obj, "to_dict") and hasattr(obj, "_raw")
+
+
 def describe(obj) -> dict | None:
     """The output for a value: None shows nothing; charts, results and tables get their own view."""
     if obj is None:
@@ -211,7 +223,7 @@ def describe(obj) -> dict | None:
         except TypeError:
             spec = obj.to_dict()
         return {"type": "vega", "spec": spec}
-    if hasattr(type(obj), "fields") and hasattr(obj, "to_dict") and hasattr(obj, "_raw"):
+    if _is_result(obj):
         return {"type": "html", "html": _result_html(obj)}
     if hasattr(obj, "scorecard") and hasattr(obj, "feasibility") and hasattr(obj, "macro"):
         return {"type": "html", "html": _scorecard_html(obj)}

@@ -24,36 +24,17 @@ function main() {
   };
   window.mlsysimLive = live;
   let restarting = false;
-  let stageStart = {};
+  const stageStart = {};
+
+  // boot.js (async, in <head>) usually started Python already; if it did not load, start here
+  const runtime = window.__mlsysimBoot || new Runtime(page.root);
+  window.__mlsysimBoot = runtime;
+  if (!runtime.worker) runtime.start();
 
   const status = new Status(() => {
     status.loading();
     runtime.restart();
   });
-
-  const runtime = new Runtime(page.root, {
-    onStage: (m) => {
-      if (m.state === "start") stageStart[m.stage] = m.at;
-      else live.timings.stages[m.stage] = { start: since(stageStart[m.stage]), end: since(m.at) };
-      status.stage(m.stage, m.state, m.state === "done" ? m.at - stageStart[m.stage] : null);
-    },
-    onReady: (m) => {
-      live.timings.ready = live.timings.ready ?? since(m.at);
-      status.ready((m.at - t0) / 1000);
-      document.dispatchEvent(new CustomEvent("live:ready"));
-      if (restarting) {
-        restarting = false;
-        notebook.restore();
-      } else notebook.all();
-    },
-    onFailed: (m) => {
-      status.failed(m.stage, m.message);
-      document.documentElement.dataset.liveFailed = m.stage;
-      document.dispatchEvent(new CustomEvent("live:failed", { detail: m }));
-    },
-  });
-  runtime.start(); // first: loading overlaps everything below
-  setTimeout(() => loadVega(page.root).catch(() => {}), 0);
 
   const widgets = new Widgets(page.widgets, (name) => {
     live.idle = false;
@@ -77,12 +58,36 @@ function main() {
   });
   if (widgets.fromURL.length) notebook.markStale(widgets.fromURL);
 
-  const origRestart = runtime.restart.bind(runtime);
+  const plainRestart = runtime.restart.bind(runtime);
   runtime.restart = () => {
     restarting = true;
     status.restarting();
-    origRestart();
+    plainRestart();
   };
+
+  // last: stages that already passed (Python started in <head>) are replayed now
+  runtime.attach({
+    onStage: (m) => {
+      if (m.state === "start") stageStart[m.stage] = m.at;
+      else live.timings.stages[m.stage] = { start: since(stageStart[m.stage]), end: since(m.at) };
+      status.stage(m.stage, m.state, m.state === "done" ? m.at - stageStart[m.stage] : null);
+    },
+    onReady: (m) => {
+      live.timings.ready = live.timings.ready ?? since(m.at);
+      status.ready((m.at - t0) / 1000);
+      document.dispatchEvent(new CustomEvent("live:ready"));
+      loadVega(page.root).catch(() => {}); // parsed on this thread while the first cells run in the worker
+      if (restarting) {
+        restarting = false;
+        notebook.restore();
+      } else notebook.all();
+    },
+    onFailed: (m) => {
+      status.failed(m.stage, m.message);
+      document.documentElement.dataset.liveFailed = m.stage;
+      document.dispatchEvent(new CustomEvent("live:failed", { detail: m }));
+    },
+  });
 
   live.setWidget = (name, value) => widgets.update(name, value);
   live.values = () => widgets.snapshot();

@@ -1,6 +1,6 @@
 // The main thread's handle on the Python worker (site/live/worker.js): start, run, stop.
 //
-// const rt = new Runtime(root, {onStage, onReady, onFailed});
+// const rt = new Runtime(root, {onStage, onReady, onFailed});  // or rt.attach({...}) later
 // rt.start();                      // loading starts at once; stages are reported as they pass
 // await rt.run(cell, code, values) // -> {ok, outputs, defines, uses, ms}; rejects with Stopped
 // rt.restart();                    // Stop: end the worker (a runaway loop too) and start anew
@@ -13,14 +13,29 @@ export class Stopped extends Error {
 }
 
 export class Runtime {
-  constructor(root, { onStage = () => {}, onReady = () => {}, onFailed = () => {} } = {}) {
+  constructor(root, hooks = {}) {
     this.root = root;
-    this.hooks = { onStage, onReady, onFailed };
+    this.hooks = null;
+    this.early = []; // what happened before hooks were attached (boot.js starts before the page is parsed)
+    if (Object.keys(hooks).length) this.attach(hooks);
     this.worker = null;
     this.pending = new Map();
     this.nextId = 1;
     this.ready = false;
     this.generation = 0;
+  }
+
+  // Receive the stages and results from now on, after those that already happened.
+  attach({ onStage = () => {}, onReady = () => {}, onFailed = () => {} }) {
+    this.hooks = { onStage, onReady, onFailed };
+    const early = this.early;
+    this.early = [];
+    for (const [kind, m] of early) this.hooks[kind](m);
+  }
+
+  emit(kind, m) {
+    if (this.hooks) this.hooks[kind](m);
+    else this.early.push([kind, m]);
   }
 
   start() {
@@ -31,20 +46,20 @@ export class Runtime {
     try {
       worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "mlsysim-python" });
     } catch (err) {
-      this.hooks.onFailed({ stage: "runtime", message: `cannot start a Web Worker: ${err.message || err}` });
+      this.emit("onFailed", { stage: "runtime", message: `cannot start a Web Worker: ${err.message || err}` });
       return;
     }
     this.worker = worker;
     worker.onmessage = (e) => {
       if (gen !== this.generation) return;
       const m = e.data;
-      if (m.type === "stage") this.hooks.onStage(m);
+      if (m.type === "stage") this.emit("onStage", m);
       else if (m.type === "ready") {
         this.ready = true;
-        this.hooks.onReady(m);
+        this.emit("onReady", m);
       } else if (m.type === "failed") {
         this.failAll(new Error(m.message));
-        this.hooks.onFailed(m);
+        this.emit("onFailed", m);
       } else if (m.type === "result") {
         const p = this.pending.get(m.id);
         if (p) {
@@ -58,7 +73,7 @@ export class Runtime {
       e.preventDefault();
       const message = e.message ? `the Python worker failed: ${e.message}` : "the Python worker could not be loaded (site/live/worker.js)";
       this.failAll(new Error(message));
-      this.hooks.onFailed({ stage: "runtime", message });
+      this.emit("onFailed", { stage: "runtime", message });
     };
     worker.postMessage({ type: "init", root: new URL(this.root, document.baseURI).href });
   }

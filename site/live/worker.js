@@ -14,6 +14,7 @@ const post = (m) => self.postMessage(m);
 let py = null;
 let kernel = null;
 let charts = null; // Promise: the chart packages (altair and its dependencies) installed
+let chartGroup = [];
 let chartsImported = false;
 let stage = "runtime";
 const queue = [];
@@ -74,9 +75,7 @@ async function init(root) {
         const why = errors.find((m) => !/while loading/.test(m)) || errors[0];
         throw new Error(`${name}: ${why.trim()} (a wheel in site/vendor/pyodide/ is missing or does not match pyodide-lock.json)`);
       }
-      // the chart packages download and install in the background, while the engine starts
-      charts = py.loadPackage(manifest.groups.charts, { messageCallback: () => {}, errorCallback: () => {} });
-      charts.catch(() => {});
+      chartGroup = manifest.groups.charts;
     });
     await step("engine", async () => {
       const src = await kernelSource;
@@ -94,9 +93,21 @@ async function init(root) {
 
 const NEEDS_CHARTS = /\baltair\b|\bmlsysim\.charts\b|from\s+mlsysim\s+import\s+[^\n]*\bcharts\b/;
 
+// The chart packages load after the first result is out (their install would delay it).
+function startCharts() {
+  if (!charts) {
+    const errors = [];
+    charts = py.loadPackage(chartGroup, { messageCallback: () => {}, errorCallback: (m) => errors.push(m) }).then(() => {
+      if (errors.length) throw new Error(`the chart packages could not be loaded: ${errors.join("; ")}`);
+    });
+    charts.catch(() => {});
+  }
+  return charts;
+}
+
 async function ensureCharts() {
   if (chartsImported) return;
-  await charts;
+  await startCharts();
   py.runPython("import altair");
   chartsImported = true;
 }
@@ -116,6 +127,7 @@ async function pump() {
         result = { ok: false, outputs: [{ type: "error", ename: "RuntimeError", evalue: describe(err), traceback: String(err && err.message || err) }], defines: [], uses: [] };
       }
       post({ type: "result", id: m.id, result, started, at: now() });
+      if (!charts) setTimeout(startCharts, 0);
     }
   } finally {
     busy = false;

@@ -22,6 +22,8 @@ ADAPTERS = {
     "energy": ".energy",
     "reliability": ".reliability",
     "compression": ".compression",
+    "edge": ".edge",
+    "streaming": ".streaming",
 }
 
 
