@@ -50,6 +50,8 @@ _EXPORTS = {
     "SynthesisModel": ".solvers.sensitivity", "SafetyModel": ".solvers.safety",
     "Datasets": ".datasets", "Dataset": ".datasets", "load_plugins": ".plugins",
     "load_config": ".config.loader", "Scenarios": ".evaluation.scenarios", "SimulationConfig": ".config.schema",
+    # the textbook and the efficiency guide (issue 11)
+    "chapters_for": ".textbook", "efficiency_regimes": ".evaluation.efficiency_guide",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -20,7 +20,7 @@ from typing import Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["SimulationConfig", "WorkloadSection", "HardwareSection", "OpsSection", "ConstraintsSection", "Assertion"]
+__all__ = ["SimulationConfig", "ParallelismSection", "WorkloadSection", "HardwareSection", "OpsSection", "ConstraintsSection", "Assertion"]
 
 
 class _Section(BaseModel):
@@ -77,6 +77,22 @@ class HardwareSection(_Section):
         return self
 
 
+class ParallelismSection(_Section):
+    """How a training job is laid out (the distributed solver's keywords)."""
+
+    tp_size: int | None = Field(None, ge=1, le=1024, description="Tensor parallelism.")
+    pp_size: int | None = Field(None, ge=1, le=1024, description="Pipeline parallelism.")
+    cp_size: int | None = Field(None, ge=1, le=1024, description="Context parallelism.")
+    ep_size: int | None = Field(None, ge=1, le=4096, description="Expert parallelism.")
+    microbatch_size: int | None = Field(None, ge=1, le=10**6, description="Sequences per microbatch.")
+    zero_stage: Literal[0, 1, 2, 3] | None = Field(None, description="ZeRO stage (1: optimizer states, 2: + gradients, 3: + weights).")
+    activation_recomputation: Literal["none", "selective", "full"] | None = Field(None, description="Activation recomputation.")
+    sequence_parallel: bool | None = Field(None, description="Megatron sequence parallelism.")
+    pipeline_schedule: Literal["1f1b", "interleaved"] | None = Field(None, description="Pipeline schedule.")
+    virtual_stages: int | None = Field(None, ge=1, le=64, description="Chunks per rank (interleaved).")
+    pipeline_layout: Literal["uniform", "balanced"] | None = Field(None, description="balanced: embedding and output layer get a stage slot each.")
+
+
 class OpsSection(_Section):
     """Where and how long it runs: region, datacenter, duration, prices."""
 
@@ -128,6 +144,7 @@ class SimulationConfig(_Section):
     name: str | None = Field(None, description="Scenario name.", max_length=200)
     workload: WorkloadSection
     hardware: HardwareSection
+    parallelism: ParallelismSection = Field(default_factory=ParallelismSection)
     ops: OpsSection = Field(default_factory=OpsSection)
     constraints: ConstraintsSection = Field(default_factory=ConstraintsSection)
 

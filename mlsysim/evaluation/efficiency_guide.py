@@ -40,8 +40,8 @@ from functools import lru_cache
 from ..core.errors import ConfigError, UnknownNameError
 from ..registry import DATA_DIR
 
-__all__ = ["Regime", "Measurement", "Prediction", "regimes", "regime", "predict", "outward_range", "serving_run_mfu",
-           "REGIMES_DIR"]
+__all__ = ["Regime", "Measurement", "Prediction", "regimes", "efficiency_regimes", "regime", "predict", "outward_range", "serving_run_mfu",
+           "markdown", "REGIMES_DIR"]
 
 REGIMES_DIR = DATA_DIR / "efficiency_regimes"
 _MODES = ("training", "inference", "serving")
@@ -118,11 +118,16 @@ def _peak(hardware: str, precision: str) -> float:
     return peak_rate(as_hardware(hardware), precision)[0]
 
 
-def _per_second(q) -> float:
+def _per_second(q, where: str) -> float:
     """A measured rate (``5.497 / s``, ``104.9 tok/s``) or a time per item (``36.87 ms``) as items per second."""
-    if q.check("[time]"):
+    from ..core.units import Q_
+
+    dims = dict(q.dimensionality)
+    if dims == {"[time]": 1}:
         return 1.0 / q.to("s").magnitude
-    return float(q.to_reduced_units().magnitude) if q.dimensionless else float(q.magnitude)
+    if dims.get("[time]") == -1 and len(dims) <= 2:  # items (tokens, samples...) per unit of time
+        return float((q * Q_(1, "s")).to_reduced_units().magnitude)
+    raise ConfigError(f"{where}: case: measured {q} is neither a rate nor a time per item")
 
 
 def _measurement(d: dict, where: str) -> Measurement:
@@ -146,7 +151,7 @@ def _measurement(d: dict, where: str) -> Measurement:
         if case.measured.dimensionless and "mfu" in case.metric:
             d.setdefault("mfu", float(case.measured.magnitude))
         else:
-            d.setdefault("rate", f"{_per_second(case.measured)!r} / s")
+            d.setdefault("rate", f"{_per_second(case.measured, where)!r} / s")
     if not isinstance(source, dict) or not source.get("url"):
         raise ConfigError(f"{where}: source: every measurement needs a source with a url")
     label = d.get("label") or where
@@ -187,6 +192,9 @@ def _regime(path) -> Regime:
 def regimes() -> tuple[Regime, ...]:
     """Every regime of the guide, in table order."""
     return tuple(sorted((_regime(p) for p in sorted(REGIMES_DIR.glob("*.toml"))), key=lambda r: (r.order, r.id)))
+
+
+efficiency_regimes = regimes  #: the public name (``mlsysim.efficiency_regimes()``)
 
 
 def regime(name: str) -> Regime:
@@ -249,3 +257,24 @@ def predict(r: Regime | str) -> Prediction:
     return Prediction(r.id, res.mfu, f"SingleNodeModel().solve({model!r}, {hw!r}, batch_size={b}, precision={prec!r}, "
                                       f"mode={mode!r}{args})",
                       {"bottleneck": res.bottleneck, "latency_ms": res.latency.to("ms").magnitude, "feasible": res.feasible})
+
+
+def markdown(with_predictions: bool = True) -> str:
+    """The guide as a Markdown table (for the README and the web book): regime, measured MFU range,
+    the engine's prediction for the representative configuration, and the sources."""
+
+    def pct(x):
+        return f"{x:.2%}" if x < 0.01 else f"{x:.0%}" if x >= 0.1 else f"{x:.1%}"
+
+    head = "| regime | measured MFU | " + ("engine | " if with_predictions else "") + "sources |"
+    lines = [head, "|:--|:--|" + (":--|" if with_predictions else "") + ":--|"]
+    for r in regimes():
+        lo, hi = r.mfu_range
+        urls = dict.fromkeys(m.source["url"] for m in r.measurements)
+        links = ", ".join(f"[{i + 1}]({u})" for i, u in enumerate(urls))
+        cell = f"{pct(lo)}-{pct(hi)}"
+        if with_predictions:
+            p = predict(r)
+            cell += f" | {pct(p.mfu)}{'' if r.contains(p.mfu) else ' (outside)'}"
+        lines.append(f"| {r.title} | {cell} | {links} |")
+    return "\n".join(lines)

@@ -64,7 +64,7 @@ class SystemEvaluator:
                  grid=None, datacenter=None, duration_days: float = 365.0, utilisation: float | None = None,
                  kwh_price: float | None = None, constraints=(), latency_sla_ms: float | None = None,
                  power_budget_kw: float | None = None, budget_usd: float | None = None, tokens: float | None = None,
-                 tp_size: int | None = None, pp_size: int | None = None) -> SystemEvaluation:
+                 tp_size: int | None = None, pp_size: int | None = None, parallelism: dict | None = None) -> SystemEvaluation:
         """Evaluate a workload on hardware (one device, ``nodes`` nodes, or a ``fleet``).
 
         Parameters follow the solvers'. ``constraints`` is a list of
@@ -89,7 +89,8 @@ class SystemEvaluator:
         perf: dict = {}
         units: dict = {}
         if mode == "training" and flt is not None and getattr(model, "kind", "") == "transformer":
-            perf, units, mem_dev, cap, fits, extra = _training(model, flt, b, precision, seq_len, efficiency, tp_size, pp_size, assumptions)
+            perf, units, mem_dev, cap, fits, extra = _training(model, flt, b, precision, seq_len, efficiency, tp_size, pp_size,
+                                                               assumptions, parallelism or {})
             details.update(extra)
         elif getattr(model, "kind", "") == "transformer" and mode in ("inference", "serving"):
             s = seq_len or min(model.seq_len, 2048)
@@ -183,7 +184,7 @@ class SystemEvaluator:
         return SystemEvaluation(scenario_name, feasibility, performance, macro, walls, checks, ev.assumptions, details)
 
 
-def _training(model, flt, b, precision, seq_len, efficiency, tp, pp, assumptions):
+def _training(model, flt, b, precision, seq_len, efficiency, tp, pp, assumptions, parallelism):
     try:
         from ..solvers.distributed import DistributedModel
     except ImportError:
@@ -197,13 +198,14 @@ def _training(model, flt, b, precision, seq_len, efficiency, tp, pp, assumptions
         kw["pp_size"] = pp
     if efficiency is not None:
         kw["efficiency"] = efficiency
+    kw.update({k: v for k, v in parallelism.items() if v is not None})
     r = DistributedModel().solve(**kw)
     perf = {"latency": r.step_time.to("ms").magnitude, "step_time": r.step_time.to("s").magnitude,
             "throughput": r.tokens_per_second.to("token/s").magnitude, "mfu": r.mfu,
             "tflops_per_gpu": r.tflops_per_gpu.to("TFLOP/s").magnitude, "scaling_efficiency": r.scaling_efficiency,
             "bubble_fraction": r.bubble_fraction}
     units = {"latency": "ms", "step_time": "s", "throughput": "token/s", "tflops_per_gpu": "TFLOP/s"}
-    mem = r.memory_per_gpu.to("GB").magnitude
+    mem = r.memory_total.to("GB").magnitude
     cap = flt.node.accelerator.memory.capacity.to("GB").magnitude
     assumptions.extend(getattr(r, "assumptions", ()) or ())
     return perf, units, mem, cap, bool(r.feasible), {"distributed": r}
@@ -256,9 +258,14 @@ def _walls(ev: SystemEvaluation, sla_ms, power_budget_kw, budget_usd):
             out.append(_ws("serving", p["latency"] / sla_ms, f"latency {p['latency']:.3g} ms vs SLA {sla_ms:g} ms"))
     d = ev.details.get("distributed")
     if d is not None:
-        comm = getattr(d, "communication_fraction", None)
-        if comm is not None:
-            out.append(_ws("communication", comm, f"{comm:.0%} of the step is exposed communication", binding=comm > 0.2))
+        step = d.step_time.magnitude
+        exposed = sum(getattr(d, k).to(d.step_time.units).magnitude for k in
+                      ("tp_comm_time", "cp_comm_time", "ep_comm_time", "pp_comm_time", "dp_comm_exposed"))
+        comm = exposed / step if step else 0.0
+        out.append(_ws("communication", comm, f"{comm:.0%} of the step is exposed communication", binding=comm > 0.2))
+        out.append(_ws("compute", d.compute_time.to(d.step_time.units).magnitude / step if step else 0.0,
+                       f"matmul time {d.compute_time.to('s').magnitude:.3g} s of a {step:.3g} s step", binding=d.bottleneck == "compute"))
+        out.append(_ws("memory", f["memory_utilisation"], f"{f['memory_utilisation']:.0%} of device memory"))
     if power_budget_kw and "power_kw" in f:
         out.append(_ws("capital", f["power_kw"] / power_budget_kw, "power vs budget"))
     if budget_usd and "tco_usd" in m:
@@ -320,4 +327,5 @@ def evaluate_config(loaded) -> SystemEvaluation:
         datacenter=loaded.datacenter, duration_days=o.duration_days, utilisation=o.utilisation, kwh_price=o.kwh_price,
         constraints=k.assert_, latency_sla_ms=k.latency_sla_ms, power_budget_kw=k.power_budget_kw, budget_usd=k.budget_usd,
         tokens=w.tokens, tp_size=c.hardware.tp_size, pp_size=c.hardware.pp_size,
+        parallelism=c.parallelism.model_dump(exclude_none=True),
     )

@@ -44,7 +44,8 @@ class Scenario:
                   seq_len=w.seq_len, output_len=w.output_len, qps=w.qps, grid=loaded.grid, datacenter=loaded.datacenter,
                   duration_days=o.duration_days, utilisation=o.utilisation, kwh_price=o.kwh_price, constraints=k.assert_,
                   latency_sla_ms=k.latency_sla_ms, power_budget_kw=k.power_budget_kw, budget_usd=k.budget_usd,
-                  tokens=w.tokens, tp_size=c.hardware.tp_size, pp_size=c.hardware.pp_size)
+                  tokens=w.tokens, tp_size=c.hardware.tp_size, pp_size=c.hardware.pp_size,
+                  parallelism=c.parallelism.model_dump(exclude_none=True))
         kw.update(overrides)
         return SystemEvaluator.evaluate(loaded.name, loaded.model, loaded.hardware, **kw)
 

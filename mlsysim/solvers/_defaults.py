@@ -149,7 +149,7 @@ def launch_overhead(hw_id: str | None, tier: str | None, runtime: str | None = N
     """Fixed cost per kernel launch or operator dispatch (seconds), from calibration rows of
     quantity 'launch_overhead': this device's, else its tier's median. Rows naming a runtime
     (e.g. a framework's eager dispatch) apply only to calls stating that runtime."""
-    rows = [r for r in calibration_rows() if r.get("quantity") == "launch_overhead"
+    rows = [r for r in calibration_rows() if r.get("quantity") in ("launch_overhead", "kernel_launch_overhead")
             and runtime_matches(r.get("runtime"), runtime)]
     if runtime:  # the runtime's own rows first
         own = [r for r in rows if r.get("runtime")]
@@ -343,7 +343,7 @@ def gemm_size_curve(hw_id: str | None, tier: str | None) -> tuple[tuple[tuple[fl
 
     rows = [r for r in calibration_rows() if r.get("quantity") == "gemm_size_curve"]
     mine = [r for r in rows if r.get("hardware") == hw_id]
-    use = mine or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier] or rows
+    use = mine or [r for r in rows if tier and _tier_of(r.get("hardware", "")) == tier]
     if not use:
         return (), "no GEMM size sweep: size not counted"
     curves = []
@@ -358,3 +358,30 @@ def gemm_size_curve(hw_id: str | None, tier: str | None) -> tuple[tuple[tuple[fl
         pts.append((k, statistics.median(vals)))
     src = ("calibration:" if mine else f"median of {len(use)} devices: ") + ",".join(r["id"] for r in use)
     return tuple(pts), src
+
+
+# ---- distributed training: sustained GEMM rate (added for DistributedModel) ------------------------
+@lru_cache(maxsize=128)
+def sustained_gemm_efficiency(hw_id: str | None, tier: str | None, precision: str) -> Default:
+    """Achievable fraction of the dense peak for the GEMMs of a training step, which run back to back
+    for minutes: a steady-state measurement (≥ 1,000 warmup iterations of a large GEMM on random
+    data, e.g. the Azure AI benchmarking guide's cuBLASLt sweeps) of this device and precision class
+    when one exists, else the maximum-achievable-matmul row (``gemm_efficiency``).
+
+    Why: a GPU's matmul rate is power-limited; random inputs draw more switching power than zeros
+    and lower the clock once the power limit is reached (H. He, "Strangely, Matrix Multiplications
+    on GPUs Run Faster When Given 'Predictable' Data", 2024: A100 8192³ bf16 257 TFLOP/s on randn
+    against 295 on zeros). MAMF (stas00/ml-engineering) reports the best shape of a short search
+    (150 iterations of a small GEMM), which sits above the steady-state rate of large GEMMs
+    (A100: 271.2 against 256.5 TFLOP/s)."""
+    sixteen = {"bf16", "fp16"}
+    want = sixteen if precision in sixteen else {precision}
+    rows = [r for r in calibration_rows() if r.get("quantity") == "gemm_efficiency" and r.get("hardware") == hw_id
+            and r.get("precision") in want and _fraction(r) is not None
+            and isinstance(r.get("warmup_iterations"), int) and r["warmup_iterations"] >= 1000]
+    if rows:
+        best = max(rows, key=_fraction)
+        return Default(_fraction(best), "calibration:" + best["id"] + " (steady state)")
+    from types import SimpleNamespace
+
+    return gemm_efficiency(SimpleNamespace(id=hw_id, tier=tier), precision)

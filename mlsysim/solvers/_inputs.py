@@ -73,3 +73,34 @@ def opt_quantity(v, dimension: str, name: str, *, allow_zero: bool = False) -> f
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}") from None
     return float(q.to(_UNITS[dimension]).magnitude)
+
+
+#: smallest non-zero squared coefficient of variation of a service time: below it the gamma
+#: service-time tail (shape 1/c²) overflows in floating point; 0 means deterministic service
+MIN_CV2 = 1e-3
+
+
+def check_cv2(v: float, name: str) -> float:
+    """A squared coefficient of variation: 0 (deterministic) or at least ``MIN_CV2``."""
+    if 0 < v < MIN_CV2:
+        raise ConfigError(f"{name}: {v:g} is too small to model; give 0 for deterministic service "
+                          f"or a value of at least {MIN_CV2:g}")
+    return v
+
+
+def check_magnitude(f: float, name: str) -> float:
+    """A plain number standing for a quantity (days, hours, requests/s ...): non-zero values must lie
+    within the range the unit parser accepts (1e-30 to 1e30), beyond which products overflow."""
+    from ..core.units import SI_MAX, SI_MIN
+
+    if f != 0 and not SI_MIN <= abs(f) <= SI_MAX:
+        raise ConfigError(f"{name}: {f:g} is outside the supported range (1e-30 to 1e30)")
+    return f
+
+
+def check_power_cap(cap_w: float, idle_w: float, device: str, name: str = "power_cap") -> float:
+    """A board power limit must exceed the device's idle power, or no clock is left to compute with."""
+    if cap_w <= idle_w:
+        raise ConfigError(f"{name}: {cap_w:g} W is at or below the idle power of {device} ({idle_w:.3g} W): "
+                          "nothing is left to run the compute units")
+    return cap_w

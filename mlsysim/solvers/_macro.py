@@ -65,7 +65,9 @@ def _number(v, name: str, *, allow_zero: bool) -> float:
         raise ConfigError(f"{name}: must be finite, got {v!r}")
     if f < 0 or (f == 0 and not allow_zero):
         raise ConfigError(f"{name}: must be {'non-negative' if allow_zero else 'greater than zero'}, got {v!r}")
-    return f
+    from ._inputs import check_magnitude
+
+    return check_magnitude(f, name)
 
 
 def as_hours(v, name: str, *, allow_zero: bool = False) -> float:

@@ -260,3 +260,32 @@ def ggml_format_bits(m, fmt: str) -> tuple[float, float, str]:
     stored_bits = (heavy * hi + (total - heavy) * lo) / total
     read_bits = (heavy * hi + (read - heavy) * lo) / read
     return read_bits, stored_bits, base
+
+
+def gemm_size_factor(curve, flops: float) -> float:
+    """Fraction of the large-GEMM rate a GEMM of ``flops`` FLOPs reaches, interpolated in
+    log10(FLOPs) on a measured GEMM size sweep (``_defaults.gemm_size_curve``) and held at its
+    ends; 1 without a sweep (the same rule as ``distributed.size_factor``)."""
+    import math
+
+    if not curve or flops <= 0:
+        return 1.0
+    x = math.log10(flops)
+    if x <= curve[0][0]:
+        return curve[0][1]
+    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return curve[-1][1]
+
+
+def dense_gemm_shapes(m) -> list[tuple[float, float]] | None:
+    """(weights N·K of one GEMM, how many per pass) of a dense decoder's matmuls: per layer the
+    fused QKV projection h·(a + 2·n_kv)·d, the output projection a·d·h, the fused up/gate
+    projection h·g·f and the down projection f·h; once, the output head V·h. None for MoE and
+    MLA models (their expert and latent GEMMs are priced in aggregate)."""
+    if getattr(m, "is_moe", False) or getattr(m, "is_mla", False):
+        return None
+    h, a, k, d, f, L = m.hidden_dim, m.heads, m.n_kv, m.d_head, m.d_ff, m.layers
+    g = 2 if m.gated_mlp else 1
+    return [(h * (a + 2 * k) * d, L), (a * d * h, L), (h * g * f, L), (f * h, L), (m.vocab_size * h, 1)]

@@ -106,10 +106,62 @@ def dp_exposed(t_dp: float, chunks: float, exposed_chunks: float, window: float,
     return t_dp - min(hideable, window)
 
 
-def adam_step_bytes(grad_bytes: float, master_bytes: float) -> float:
-    """Bytes one parameter's Adam update moves: read the gradient, read and write the fp32
-    master weight and both moments, write the 16-bit copy (memory-bound; Kingma and Ba 2015)."""
-    return grad_bytes + 2 * master_bytes + (2.0 if master_bytes == 12.0 else 0.0)
+def adam_step_bytes(grad_bytes: float, master_bytes: float, fused: bool = True) -> float:
+    """Bytes one parameter's Adam update moves (memory-bound; Kingma and Ba 2015).
+
+    Fused (one kernel: Apex/Megatron FusedAdam): read the gradient, read and write the fp32 master
+    weight and both moments, write the 16-bit copy. Unfused (PyTorch's default ``foreach`` AdamW):
+    each of its eight passes reads and writes whole fp32 tensors (weight decay 8, lerp of m 12,
+    scale of v 8, addcmul of v 12, sqrt 8, bias-correction divide 8, add ε 8, addcdiv of the weight
+    16: 80 bytes), plus the 16-bit gradient cast to fp32 (grad + 4)."""
+    if fused:
+        return grad_bytes + 2 * master_bytes + (2.0 if master_bytes == 12.0 else 0.0)
+    return 80.0 + (grad_bytes + 4.0 if grad_bytes < 4.0 else 0.0)
+
+
+KERNEL_FUSION = ("fused", "eager")
+
+
+def eager_extra_bytes(h: float, q: float, k: float, f: float, gated: bool) -> tuple[float, float, float, float]:
+    """Extra HBM bytes per token per layer of unfused (PyTorch eager) element-wise kernels over the
+    fused kernels ``layer_times`` counts: (forward, SP-shardable), (forward, TP-sharded), (backward,
+    SP-shardable), (backward, TP-sharded). Each eager operator reads its inputs and writes its output
+    (autograd's backward the saved tensors, the incoming and the outgoing gradient), 16-bit
+    activations with fp32 internal math as in the reference Llama implementations:
+
+    - RMSNorm ``(x.float() * rsqrt(x.float().pow(2).mean(-1) + eps)).type_as(x) * w``: forward
+      36 B per element (cast 2+4, pow 4+4, mean 4, scale 4+4, cast back 4+2, weight 2+2), backward
+      60 B; fused: 4 and 6. Two per layer: 64h forward, 108h backward extra.
+    - rotary embedding of q and k as an fp32 complex multiply (cast 2+4, multiply 4+4, cast back
+      4+2): 20 B forward and 20 B backward per element of q (a·d) and k (n_kv·d); fused kernels
+      are not counted by the model.
+    - SwiGLU ``silu(g) * u``: 10 B forward, 18 B backward per element of f, against 6 and 12.
+
+    GPT-style models (plain MLP) use one fused kernel per layer norm and activation in eager mode
+    too (``F.layer_norm``, ``F.gelu``): no extra. Validated against TorchTitan's torch.compile gain
+    (calibration row ``eager_fusion_torchtitan_llama31_8b_h100``)."""
+    if not gated:
+        return 0.0, 0.0, 0.0, 0.0
+    return 64.0 * h, 20.0 * (q + k) + 4.0 * f, 108.0 * h, 20.0 * (q + k) + 6.0 * f
+
+
+#: extra bytes per logit of an unfused fp32 cross-entropy over 16-bit logits (cast 2+4, two
+#: log-softmax passes 4+4+4, its backward 4+4+4, the dense nll gradient 4, cast back 4+2 = 40)
+#: over the 16 a fused loss moves
+EAGER_LOSS_EXTRA = 24.0
+
+
+def fsdp_exposed(ag: float, rs: float, c_f: float, c_b: float, layers: int, ag_root: float, rs_root: float) -> float:
+    """Exposed ZeRO-3 / FSDP communication of one microbatch: each layer's parameters are gathered
+    while the previous layer computes (forward, prefetch) and gathered again while the next layer's
+    gradients are computed, whose reduce-scatter follows (backward). Per layer the slower of
+    compute and communication sets the time; the first gather and the last reduce-scatter have
+    nothing to hide behind (Zhao et al. 2023, PyTorch FSDP, §3.3.2; the IBM/PyTorch FSDP study:
+    "the first block during forward pass and the last block during backward pass are not able to
+    overlap"):
+
+        T_exp = AG_1 + RS_1 + L · [max(0, AG − C_f) + max(0, AG + RS − C_b)]"""
+    return ag_root + rs_root + layers * (max(0.0, ag - c_f) + max(0.0, ag + rs - c_b))
 
 
 # ---- the model's and device's constants, once per (model, device, precision, seq_len) --------
@@ -126,7 +178,11 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     h_t = hw_terms(hw)
     s = check_positive_int(seq_len, "seq_len", 1 << 24) if seq_len is not None else model.seq_len
     peak, used = peak_rate(hw, precision)
-    gemm = _defaults.gemm_efficiency(hw, used)
+    # the attention core runs on the 16-bit tensor cores whatever the GEMM precision (FP8 training
+    # casts only the linear layers' inputs: Transformer Engine's default recipe; the calibrated
+    # fused-attention efficiency is a fraction of the dense 16-bit peak)
+    peak16 = peak_rate(hw, "bf16")[0] if used in ("fp8", "fp4", "int8") else peak
+    gemm = _defaults.sustained_gemm_efficiency(hw.id, hw.tier, used)
     eta = gemm.value if efficiency is None else check_efficiency(efficiency, "efficiency")
     mem = _defaults.memory_efficiency(hw)
     eta_m = mem.value if memory_efficiency is None else check_efficiency(memory_efficiency, "memory_efficiency")
@@ -146,6 +202,8 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     # scale the shape-derived counts to the stated total when the model gives one
     scale = mt["P"] / model.derived_parameters() if model.parameters is not None else 1.0
     rep, tpb = activation_per_token_terms(h, a, model.n_kv, d_qk, d_v, f_dense, model.gated_mlp)
+    eager = eager_extra_bytes(h, a * d_qk, model.n_kv * d_qk, f_moe_active if model.is_moe else f_dense,
+                              model.gated_mlp)
     c = {
         "_model": model, "_hw": hw, "name": model.name, "hw_name": hw.name, "precision": precision, "used": used,
         "L": L, "h": h, "a": a, "n_kv": model.n_kv, "d_qk": d_qk, "d_v": d_v, "V": model.vocab_size, "s": s,
@@ -158,10 +216,10 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
         "attn_coeff_layer": 2.0 * a * (d_qk + d_v),  # score + value FLOPs per query per key, one layer
         "act_rep": rep, "act_tp": tpb, "state_bytes": state_bytes_per_parameter(precision),
         "by": 2.0 if precision not in ("fp32", "tf32", "fp64") else 4.0,
-        "peak": peak, "eta": eta, "rate": peak * eta, "eta_attn": attn.value, "eta_m": eta_m,
+        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value, "eta_m": eta_m,
         "bw": h_t["bw"] * eta_m, "cap": h_t["cap"],
         "imbalance": _defaults.moe_load_imbalance().value, "dp_chunks": _defaults.dp_overlap_chunks().value,
-        "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"),
+        "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"), "eager": eager,
         "P_o": a * d_v * h * scale, "n_exp": model.num_experts or 1,
         "sources": (f"GEMM efficiency {eta:.3f} ({gemm.source if efficiency is None else 'given'})",
                     f"memory efficiency {eta_m:.3f} ({mem.source if memory_efficiency is None else 'given'})",
@@ -198,17 +256,19 @@ class Plan:
     """One parallel configuration (plain attributes, no validation: see ``DistributedModel``)."""
 
     __slots__ = ("t", "p", "d", "e", "cp", "b", "m", "v", "schedule", "layout", "recompute", "sp", "zero",
-                 "attention", "overlap", "dropout")
+                 "attention", "overlap", "dropout", "shard", "fusion")
 
     def __init__(self, t, p, d, e, cp, b, m, v=1, schedule="1f1b", layout="uniform", recompute="none", sp=True,
-                 zero=0, attention="flash", overlap=None, dropout=True):
+                 zero=0, attention="flash", overlap=None, dropout=True, shard=None, fusion="fused"):
         self.t, self.p, self.d, self.e, self.cp, self.b, self.m, self.v = t, p, d, e, cp, b, m, v
         self.schedule, self.layout, self.recompute, self.sp, self.zero = schedule, layout, recompute, sp, zero
         self.attention, self.overlap, self.dropout = attention, overlap or {}, dropout
+        self.shard = d if shard is None else shard  # ZeRO-3 sharding group (HSDP: smaller than d)
+        self.fusion = fusion
 
     def __repr__(self):
         return (f"Plan(tp={self.t}, pp={self.p}, dp={self.d}, ep={self.e}, cp={self.cp}, micro={self.b}x{self.m}, "
-                f"v={self.v}, {self.recompute}, sp={self.sp}, zero={self.zero})")
+                f"v={self.v}, {self.recompute}, sp={self.sp}, zero={self.zero}, shard={self.shard}, {self.fusion})")
 
 
 def _group(links, op, msg, n, stride):
@@ -250,7 +310,7 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     # attention core (query tokens of this rank attend to the whole sequence)
     f_core = c["attn_coeff_layer"] * tok * s / t  # model FLOPs (full context)
     if pl.attention == "flash":
-        ra = c["peak"] * c["eta_attn"]
+        ra = c["peak16"] * c["eta_attn"]  # 16-bit tensor cores, also under FP8 GEMMs
         a_f = 0.5 * f_core / ra  # causal: half the blocks are computed
         a_b = 2.5 * a_f  # backward: 5 matmuls against the forward's 2 (FlashAttention-2, Dao 2023, §3.1)
         a_rc = 0.0
@@ -273,6 +333,14 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     if c["fp8"]:  # FP8 GEMMs: each input is cast from 16-bit (read 2 B, write 1 B + a transposed 1 B copy)
         ew += 4.0 * tok * (2 * h + (c["P_o"] / h + f_act) / t)
     e_f, e_b = ew / B, 2.0 * ew / B
+    k_eager_f = k_eager_b = 0
+    if pl.fusion == "eager":  # unfused PyTorch element-wise kernels (RMSNorm, RoPE, SwiGLU): extra traffic
+        hs_f, tp_f_, hs_b, tp_b_ = c["eager"]
+        sp_div = t if pl.sp else 1
+        e_f += tok * (hs_f / sp_div + tp_f_ / t) / B
+        e_b += tok * (hs_b / sp_div + tp_b_ / t) / B
+        if c["gated"]:  # 2 norms of 6 kernels, rotary 3 per q and k, silu and multiply: 17 forward, twice backward
+            k_eager_f, k_eager_b = 17, 34
     # tensor-parallel communication: 2 all-reduces per direction, or 2 RS + 2 AG with SP
     msg = tok * h * by
     if t > 1:
@@ -302,9 +370,10 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     # kernel boundaries: norms, GEMMs, attention, activation, residual adds, and the collectives
     k_attn = 1 if pl.attention == "flash" else (4 if pl.dropout else 3)
     k_comm = (4 if pl.sp else 2) * (t > 1) + (cp > 1) + 2 * (moe_layer and pl.e > 1)
-    k_f = (9 + k_attn + k_comm) * c["kernel"]
+    k_f = (9 + k_attn + k_comm + k_eager_f) * c["kernel"]
+    k_b = (2 * (9 + k_attn) + k_comm + k_eager_b) * c["kernel"]
     fwd = g_f + a_f + e_f + tp_f + cp_f + ep_f + k_f
-    bwd = g_b + a_b + e_b + tp_f + cp_f + ep_f + (2 * (9 + k_attn) + k_comm) * c["kernel"]
+    bwd = g_b + a_b + e_b + tp_f + cp_f + ep_f + k_b
     if pl.recompute == "full":
         rc, hw_extra = fwd, f_gemm + f_core * (0.5 if pl.attention == "flash" else 1.0)
     else:
@@ -315,7 +384,7 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
             "tp": 2 * tp_f + (tp_f if pl.recompute == "full" else 0.0),
             "cp": 2 * cp_f + (cp_f if pl.recompute == "full" else 0.0),
             "ep": 2 * ep_f + (ep_f if pl.recompute == "full" else 0.0),
-            "kernels": k_f + (2 * (9 + k_attn) + k_comm) * c["kernel"] + (k_f if pl.recompute == "full" else 0.0)
+            "kernels": k_f + k_b + (k_f if pl.recompute == "full" else 0.0)
                        + (k_attn * c["kernel"] if a_rc else 0.0),
             "recompute": rc, "fwd": fwd, "bwd": bwd, "total": fwd + bwd + rc, "hw_extra_flops": hw_extra}
 
@@ -335,7 +404,8 @@ def evaluate(c: dict, pl: Plan, links: dict, global_batch: int) -> dict:
     tok = pl.b * c["s"] / pl.cp
     # the output layer and loss: logits GEMM forward + backward and an fp32 softmax over V/t
     f_head = 2.0 * tok * c["h"] * c["V"] / t
-    head = 3 * gemm_time(c, (f_head,), R) + 16.0 * tok * c["V"] / t / B + 6 * c["kernel"]
+    loss_bytes = 16.0 + (EAGER_LOSS_EXTRA if pl.fusion == "eager" else 0.0)
+    head = 3 * gemm_time(c, (f_head,), R) + loss_bytes * tok * c["V"] / t / B + 6 * c["kernel"]
     if pl.layout == "uniform":
         lps = -(-L // p)
         t_stage = lps * mix["total"] + head
@@ -350,28 +420,51 @@ def evaluate(c: dict, pl: Plan, links: dict, global_batch: int) -> dict:
     else:
         pp = 0.0
     t_stage += pp
-    t_pipe = pipeline_step_time(t_stage, p, m, v)
-    bubble = t_pipe - m * t_stage
     # data parallelism: gradients of this stage's parameters (ZeRO-3 also gathers weights per microbatch)
     mem = memory_terms(c, t, p, pl.d, pl.e, pl.cp, pl.b, m, v, pl.schedule, pl.recompute, pl.sp, pl.zero,
-                       pl.attention, pl.layout, pl.dropout)
+                       pl.attention, pl.layout, pl.dropout, shard=pl.shard)
     grad_bytes = mem["stage_params"] * by
-    if pl.d > 1:
+    frac_given = pl.overlap.get("dp")
+    dp_t = dp_exp = fsdp_mb = rep_exp = 0.0
+    if pl.d > 1 and pl.zero >= 3:
+        # ZeRO-3 / FSDP, one unit per layer: every microbatch gathers each layer's weights forward and
+        # again backward and reduce-scatters its gradients, over the sharding group (HSDP: a node)
+        frac = c["moe_layers"] / L if c["moe"] else 0.0
+        p_layer = (c["P_attn"] + c["P_mlp_dense"] * (1 - frac) + c["P_mlp_moe"] / pl.e * frac) / t
+        p_root = max(mem["stage_params"] - lps * p_layer, 0.0)  # embedding and output layer (root unit)
+        sh, stride = pl.shard, t * pl.cp
+        ag, _ = _group(links, "all_gather", p_layer * by, sh, stride)
+        rs, _ = _group(links, "reduce_scatter", p_layer * by, sh, stride)
+        ag1, _ = _group(links, "all_gather", (p_root + p_layer) * by, sh, stride)
+        rs1, _ = _group(links, "reduce_scatter", (p_root + p_layer) * by, sh, stride)
+        per_mb = (lps - 1) * (2 * ag + rs) + 2 * ag1 + rs1
+        dp_t = m * per_mb
+        if frac_given is None:
+            fsdp_mb = fsdp_exposed(ag, rs, mix["fwd"], mix["bwd"] + mix["recompute"], lps - 1, ag1, rs1)
+        # HSDP: the replicas all-reduce their gradient shards once per step, layer by layer behind the
+        # last microbatch's backward pass (the same layer-wise overlap as DDP / Megatron)
+        rep = pl.d // sh
+        if rep > 1:
+            ar, _ = _group(links, "all_reduce", grad_bytes / sh, rep, stride * sh)
+            dp_t += ar
+            rep_exp = dp_exposed(ar, lps / v, c["dp_chunks"], lps * (mix["bwd"] + mix["recompute"]), frac_given)
+        if frac_given is not None:  # a given overlap fraction of the whole, behind the whole step's compute
+            rep_exp = dp_exposed(dp_t, 1.0, 0.0, m * lps * mix["total"], frac_given)
+        t_stage += fsdp_mb
+    elif pl.d > 1:
         dp_t, _ = _group(links, "all_reduce", grad_bytes, pl.d, t * pl.cp)
-        if pl.zero >= 3:
-            ag, _ = _group(links, "all_gather", grad_bytes, pl.d, t * pl.cp)
-            dp_t += 2 * m * ag
         chunks = lps / v
-        window = (lps * (mix["bwd"] + mix["recompute"])) * (m if pl.zero >= 3 else 1)
-        frac_given = pl.overlap.get("dp")
+        window = lps * (mix["bwd"] + mix["recompute"])
         dp_exp = dp_exposed(dp_t, chunks, c["dp_chunks"], window, frac_given)
-    else:
-        dp_t = dp_exp = 0.0
+    t_pipe = pipeline_step_time(t_stage, p, m, v)
+    bubble = t_pipe - m * t_stage
+    if pl.zero >= 3:
+        dp_exp = m * fsdp_mb + rep_exp
     # optimizer step: memory-bound Adam over this GPU's (possibly ZeRO-sharded) parameters
     wb, gb, ob = c["state_bytes"]
-    opt_params = mem["stage_params"] / (pl.d if pl.zero >= 1 else 1)
-    t_opt = opt_params * adam_step_bytes(gb, ob) / B
-    step = t_pipe + dp_exp + t_opt
+    opt_params = mem["stage_params"] / (pl.shard if pl.zero >= 1 else 1)
+    t_opt = opt_params * adam_step_bytes(gb, ob, pl.fusion == "fused") / B
+    step = t_pipe + (rep_exp if pl.zero >= 3 else dp_exp) + t_opt
     n_gpu = t * p * pl.d * pl.cp
     tokens = global_batch * c["s"]
     model_flops = c["flops_per_token"] * tokens
@@ -438,7 +531,8 @@ class DistributedModel:
               activation_recomputation: str = "none", sequence_parallel: bool | None = None, zero_stage: int = 0,
               pipeline_schedule: str = "1f1b", virtual_stages: int | None = None, pipeline_layout: str = "uniform",
               attention: str = "flash", overlap: dict | None = None, efficiency: float | None = None,
-              memory_efficiency: float | None = None, dropout: bool | None = None) -> DistributedResult:
+              memory_efficiency: float | None = None, dropout: bool | None = None,
+              shard_group_size: int | None = None, kernel_fusion: str = "fused") -> DistributedResult:
         """Solve one training step.
 
         Parameters
@@ -484,6 +578,16 @@ class DistributedModel:
         dropout
             Dropout kernels and masks (default: on for plain-MLP GPT-style models, off for gated-MLP
             models such as Llama).
+        shard_group_size
+            ZeRO-3 / FSDP: the data-parallel ranks the weights, gradients and optimizer states are
+            sharded over (default: all of them). Smaller is hybrid sharding (PyTorch HYBRID_SHARD,
+            ZeRO++ hpZ): gather and reduce-scatter inside the group (e.g. the 8 GPUs of a node),
+            all-reduce the gradient shards across the groups once per step.
+        kernel_fusion
+            ``fused`` (default: Megatron-Core / Transformer Engine / Apex kernels: one kernel per layer
+            norm, activation and rotary embedding, fused Adam) or ``eager`` (PyTorch eager mode without
+            torch.compile: RMSNorm, rotary embedding, SwiGLU and the loss as separate element-wise
+            kernels each reading and writing HBM, PyTorch's foreach AdamW).
         """
         model = as_model(model)
         fl = as_fleet(fleet)
@@ -495,7 +599,8 @@ class DistributedModel:
         c = model_context(model, hw, precision, seq_len, efficiency, memory_efficiency)
         pl, gb, notes = _plan(c, links, batch_size, tp_size, pp_size, microbatch_count, dp_size, ep_size, cp_size,
                               microbatch_size, activation_recomputation, sequence_parallel, zero_stage,
-                              pipeline_schedule, virtual_stages, pipeline_layout, attention, overlap, dropout)
+                              pipeline_schedule, virtual_stages, pipeline_layout, attention, overlap, dropout,
+                              shard_group_size, kernel_fusion)
         r = evaluate(c, pl, links, gb)
         return _result(c, fl, pl, gb, r, notes, links)
 
@@ -507,7 +612,7 @@ def _chk(choice, allowed, name):
 
 
 def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero, schedule, v, layout, attention, overlap,
-          dropout=None):
+          dropout=None, shard=None, fusion="fused"):
     """Validate a configuration into a Plan; one-line ConfigErrors naming the parameter."""
     notes: list[str] = []
     gb = check_positive_int(batch_size, "batch_size", 1 << 30)
@@ -519,6 +624,7 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
     _chk(schedule, SCHEDULES, "pipeline_schedule")
     _chk(layout, LAYOUTS, "pipeline_layout")
     _chk(attention, ATTENTION, "attention")
+    _chk(fusion, KERNEL_FUSION, "kernel_fusion")
     if zero not in (0, 1, 2, 3) or isinstance(zero, bool):
         raise ConfigError(f"zero_stage: expected 0, 1, 2 or 3, got {zero!r}")
     if c["a"] % t:
@@ -594,7 +700,14 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
     drop = default_dropout(c) if dropout is None else bool(dropout)
     if dropout is None:
         notes.append(f"dropout {'on' if drop else 'off'} (default for a {'gated' if c['gated'] else 'plain'}-MLP model)")
-    return Plan(t, p, d, e, cpn, b, mm, v, schedule, layout, recompute, sp_on, zero, attention, ov, drop), gb, notes
+    if shard is not None:
+        shard = check_positive_int(shard, "shard_group_size", 1 << 30)
+        if zero < 3:
+            raise ConfigError(f"shard_group_size: hybrid sharding needs zero_stage=3, got zero_stage={zero}")
+        if d % shard:
+            raise ConfigError(f"shard_group_size: {shard} does not divide the data-parallel size {d}")
+    return (Plan(t, p, d, e, cpn, b, mm, v, schedule, layout, recompute, sp_on, zero, attention, ov, drop, shard, fusion),
+            gb, notes)
 
 
 def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
@@ -607,11 +720,16 @@ def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
     peak_all = r["n_gpu"] * c["peak"]
     ideal = r["model_flops"] / (r["n_gpu"] * c["rate"])
     assumptions = list(notes) + list(c["sources"]) + [
-        f"{pl.attention} attention, {pl.recompute} recomputation, sequence parallel {'on' if pl.sp else 'off'}, ZeRO {pl.zero}",
+        f"{pl.attention} attention, {pl.recompute} recomputation, sequence parallel {'on' if pl.sp else 'off'}, ZeRO {pl.zero}"
+        + (f" sharded over {pl.shard} of {pl.d} data-parallel ranks (hybrid)" if pl.zero >= 3 and pl.shard < pl.d else ""),
+        f"{pl.fusion} kernels" + (": unfused PyTorch element-wise kernels and foreach AdamW (extra HBM traffic counted)"
+                                  if pl.fusion == "eager" else " (Megatron-Core / Transformer Engine style)"),
         f"{pl.schedule} pipeline schedule" + (f" with {pl.v} chunks per GPU" if pl.v > 1 else "") + f", {pl.layout} stage layout",
         f"intra-node: {links['intra'].name} {links['intra'].beta / 1e9:.0f} GB/s effective ({links['intra'].source})",
         f"fabric: {links['fab_rail'].beta / 1e9:.1f} GB/s per GPU ({links['fab_rail'].source})",
-        "data-parallel gradients hidden behind the backward pass except one layer (calibration: dp_overlap)"
+        ("ZeRO-3: each layer's gather and reduce-scatter hidden behind that layer's compute when shorter; "
+         "the first gather and last reduce-scatter of each microbatch exposed" if pl.zero >= 3 else
+         "data-parallel gradients hidden behind the backward pass except one layer (calibration: dp_overlap)")
         if "dp" not in pl.overlap else f"data-parallel overlap {pl.overlap['dp']:.2f} (given)",
     ]
     return DistributedResult._make({

@@ -122,8 +122,11 @@ def _sojourn_tail(t: float, s: float, cs2: float, p_wait: float, theta: float) -
     # ∫_0^t f_S(x)·P_wait·e^{−θ(t−x)} dx, closed form through the incomplete gamma when θβ < 1
     if theta * beta < 1.0:
         r = 1.0 - theta * beta
-        inner = r ** (-k) * _gammainc_lower(k, t * r / beta)
-        return surv_s + p_wait * math.exp(-theta * t) * inner
+        g = _gammainc_lower(k, t * r / beta)
+        if g <= 0.0:
+            return surv_s
+        # e^{−θt}·r^{−k}·P(k, tr/β), in logarithms: r^{−k} alone overflows for small c_s² (large k)
+        return surv_s + p_wait * math.exp(min(700.0, -theta * t - k * math.log(r) + math.log(g)))
     n = 400  # numerical (midpoint) otherwise
     h = t / n
     acc = 0.0
@@ -219,10 +222,12 @@ def _rate(v, name: str) -> float:
 
 
 def _cv2(v, name: str) -> float:
+    from ._inputs import check_cv2
+
     v = _number(v, name, allow_zero=True)
     if v > 100:
         raise ConfigError(f"{name}: a squared coefficient of variation above 100 is not supported, got {v}")
-    return v
+    return check_cv2(v, name)
 
 
 def _percentile(p, name: str = "percentile") -> float:

@@ -27,8 +27,10 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
+from ._inputs import check_power_cap
 from ._range import range_notes
-from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, dequant_ops, forward_flops, hw_terms,
+from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, dense_gemm_shapes, dequant_ops,
+                     forward_flops, gemm_size_factor, hw_terms,
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
@@ -224,7 +226,7 @@ class ServingModel:
                 from ._macro import idle_fraction
 
                 d_idle = idle_fraction(hw.id)
-                clock = power_cap_clock(hw, cap_w, d_idle.value * h["tdp"])
+                clock = power_cap_clock(hw, check_power_cap(cap_w, d_idle.value * h["tdp"], hw.name), d_idle.value * h["tdp"])
                 assumptions.append(f"power cap {cap_w:.0f} W of {h['tdp']:.0f} W: compute clock x{clock:.3f} "
                                    f"(P - P_idle proportional to f^3; idle {d_idle.value:.2f} of TDP, {d_idle.source}); "
                                    "memory bandwidth unchanged")
@@ -303,12 +305,25 @@ class ServingModel:
             eta_at = eta
         rate_at = peak16 * eta_at * clock
 
+        # GEMMs below the large-GEMM size reach less of the peak (too few output tiles for full
+        # waves): each matmul of a dense model at its own size on the device's measured sweep
+        shapes = dense_gemm_shapes(model) if efficiency is None else None
+        curve = ()
+        if shapes:
+            curve, curve_src = _defaults.gemm_size_curve(hw.id, hw.tier)
+            if curve:
+                assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
+
         def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float):
             """One forward pass as a sequence of operator classes, each on its own roofline
             (kernels run one after another, so their times add): the matmuls (weights, or FLOPs at
             large batch), attention (KV traffic, or score FLOPs at long context), and the
             memory-bound elementwise operators (norms, activations, residuals, rotary)."""
-            mm_c = 2.0 * t["P_matmul"] * tokens / tp / rate
+            if shapes and curve:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
+                mm_c = sum(n * 2.0 * nk * tokens / tp / (rate * gemm_size_factor(curve, 2.0 * nk * tokens / tp))
+                           for nk, n in shapes)
+            else:
+                mm_c = 2.0 * t["P_matmul"] * tokens / tp / rate
             mm_m = weights / bw + dequant
             at_c = t["attn_coeff"] * context * tokens / tp / rate_at
             at_m = kv_bytes / bw

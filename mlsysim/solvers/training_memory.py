@@ -126,9 +126,11 @@ class TrainingMemoryResult(Result):
 
 
 def memory_terms(c: dict, t: int, p: int, d: int, e: int, cp: int, b: int, m: int, v: int, schedule: str,
-                 recompute: str, sp: bool, zero: int, attention: str, layout: str = "uniform", dropout: bool = True) -> dict:
+                 recompute: str, sp: bool, zero: int, attention: str, layout: str = "uniform", dropout: bool = True,
+                 shard: int | None = None) -> dict:
     """Float core shared with DistributedModel and the optimizer: the per-GPU terms in bytes.
-    ``c`` holds the model's counts (see ``distributed.model_context``)."""
+    ``c`` holds the model's counts (see ``distributed.model_context``). ``shard``: the ranks ZeRO
+    shards over (default d; PyTorch's hybrid sharding shards inside a node and replicates across)."""
     wb, gb, ob = c["state_bytes"]
     L = c["L"]
     lps = -(-L // p) if layout == "uniform" else -(-(L + 2) // p)
@@ -142,7 +144,7 @@ def memory_terms(c: dict, t: int, p: int, d: int, e: int, cp: int, b: int, m: in
         stage_params = max(lps * per_layer, (lps - 1) * per_layer + emb) / t
     else:
         stage_params = lps * per_layer / t + one_emb
-    wd, gd, od = zero_divisors(zero, d)
+    wd, gd, od = zero_divisors(zero, d if shard is None else shard)
     weights = stage_params * wb / wd
     grads = stage_params * gb / gd
     opt = stage_params * ob / od
@@ -161,7 +163,8 @@ def memory_terms(c: dict, t: int, p: int, d: int, e: int, cp: int, b: int, m: in
         acts = lps * per * k + extra
     if p == 1:  # one stage also holds the fp32 logits of the output layer (Korthikanti §4.3: 4·s·b·V/t)
         acts += 4.0 * s_local * b * c["V"] / t
-    bufs = (2.0 * s_local * b * c["h"] if (t > 1 and sp) else 0.0) + (2 * per_layer / t * 2.0 if zero >= 3 and d > 1 else 0.0)
+    n_shard = d if shard is None else shard
+    bufs = (2.0 * s_local * b * c["h"] if (t > 1 and sp) else 0.0) + (2 * per_layer / t * 2.0 if zero >= 3 and n_shard > 1 else 0.0)
     return {"stage_params": stage_params, "weights": weights, "gradients": grads, "optimizer_states": opt,
             "activations": acts, "per_layer": per, "in_flight": k, "buffers": bufs,
             "total": weights + grads + opt + acts + bufs}

@@ -45,7 +45,7 @@ FAMILIES: dict[str, int] = {
     "energy": 5,
     "compute": 5,
     "reliability": 2,
-    "edge": 20,
+    "edge": 10,
 }
 
 _TOP = {"id", "family", "title", "metric", "measured", "bottleneck", "workload", "system", "config", "source"}
@@ -192,6 +192,7 @@ FEEDS = {
     "allreduce_latency_oneshot": "oneshot_allreduce_latency(hw): latency of a one-shot all-reduce",
     "kernel_boundary": "kernel_overhead(hw): GPU time lost per kernel boundary",
     "launch_overhead": "launch_overhead(hw): fixed time per kernel launch",
+    "kernel_launch_overhead": "launch_overhead(hw, tier): fixed time per kernel launch without CUDA graphs (its tier)",
     "p2p_bandwidth": "nic_efficiency(line rate): attainable fraction of a NIC's line rate",
     "dp_overlap": "dp_overlap_chunks(): exposed data-parallel communication chunks",
     "moe_load_imbalance": "moe_load_imbalance(): busiest expert / mean",

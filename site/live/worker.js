@@ -56,13 +56,25 @@ async function init(root) {
         }),
       ]);
       inflateFetch(vendor, manifest.gzip);
-      py = await mod.loadPyodide({
-        indexURL: vendor,
-        lockFileURL: new URL("pyodide-lock.json", vendor).href + "?v=" + manifest.lock,
-        packageBaseUrl: vendor,
-        stdout: () => {},
-        stderr: () => {},
-      });
+      // Emscripten reports a runtime that cannot start (a missing or corrupt binary) on stderr
+      // and may never settle the promise: fail the stage on that message instead of waiting.
+      let abort;
+      const aborted = new Promise((_, reject) => (abort = reject));
+      const stderr = (line) => {
+        if (/Aborted\(|failed to asynchronously prepare wasm|both async and sync fetching/.test(line)) {
+          abort(new Error(`the WebAssembly runtime (site/vendor/pyodide/pyodide.asm.wasm) could not be loaded: ${line.trim()}`));
+        }
+      };
+      py = await Promise.race([
+        mod.loadPyodide({
+          indexURL: vendor,
+          lockFileURL: new URL("pyodide-lock.json", vendor).href + "?v=" + manifest.lock,
+          packageBaseUrl: vendor,
+          stdout: () => {},
+          stderr,
+        }),
+        aborted,
+      ]);
       return manifest;
     });
     await step("packages", async () => {

@@ -22,6 +22,9 @@ documented rule, the same for every case, never a per-case number:
   is not stated exactly (the README asks for a prompt of "> 500 tokens"), 128 generated tokens.
 - ``energy_per_inference`` = predicted latency x the device's rated power (``tdp``); a device
   with no sourced power rating is not run (the measured power of the run is never an input).
+- A prediction whose binding term rests on an uncalibrated default (no measured device of the
+  tier, ``_defaults._lookup``: the peak is assumed) is a bound, not a prediction: the case is
+  shown as not run, with the default it lacks, never counted.
 """
 
 from __future__ import annotations
@@ -63,6 +66,33 @@ def _weight_format(case) -> str | None:
     return f if f.upper().startswith("Q") else None
 
 
+def _runtime(case) -> str | None:
+    """The runtime the source names (``config.framework``), passed to the solver so that
+    runtime-specific calibration rows (microcontroller kernels, dispatch costs) apply."""
+    fw = str(case.config.get("framework", "")).strip()
+    return fw or None
+
+
+def _calibrated(pred: Prediction) -> Prediction:
+    """Raise NotRunnable when the bound the prediction names rests on an uncalibrated default."""
+    key = {"compute": "compute efficiency", "memory": "memory efficiency"}.get(pred.bottleneck or "")
+    if key:
+        for note in pred.notes:
+            if note.startswith(key) and "uncalibrated" in note:
+                raise NotRunnable(f"{pred.bottleneck}-bound on an uncalibrated default ({note}): a bound, not a prediction")
+    return pred
+
+
+def _has_peak(hw, kw) -> None:
+    """NotRunnable when the device has no published peak for the stated precision."""
+    from ...core.errors import ConfigError
+
+    try:
+        hw.unit(kw.get("compute_unit")).peak(kw["precision"])
+    except ConfigError as exc:
+        raise NotRunnable(f"{hw.id}: {exc} (no sourced peak for the stated precision)") from None
+
+
 def _call(kind: str, model, hw, kw: dict) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
     return f"{kind}().solve({getattr(model, 'id', None) or model.name!r}, {getattr(hw, 'id', None) or hw.name!r}, {args})"
@@ -86,6 +116,8 @@ def _node_kwargs(case, model) -> dict:
     unit = _compute_unit(case)
     if unit:
         kw["compute_unit"] = unit
+    if _runtime(case):
+        kw["runtime"] = _runtime(case)
     if getattr(model, "kind", None) == "transformer":
         if "seq_len" not in cf:
             raise NotRunnable("sequence length not stated")
@@ -99,6 +131,7 @@ def _latency(case):
         raise NotRunnable("latency of a whole generation query (prefill + every generated token) needs the "
                           "dataset's per-sample input and output lengths, which the source does not state")
     kw = {"batch_size": int(number(case.config.get("batch_size", 1), "batch_size")), **_node_kwargs(case, model)}
+    _has_peak(hw, kw)
     r = _single(case, model, hw, kw)
     return Prediction(r.latency.to("ms"), _call("SingleNodeModel", model, hw, kw) + ".latency", r.bottleneck.lower(),
                       tuple(r.assumptions))
@@ -110,6 +143,7 @@ def _offline(case):
         raise NotRunnable("Offline generated tokens/s of a summarization dataset needs its per-sample input and "
                           "output lengths, which the source does not state")
     kw = _node_kwargs(case, model)
+    _has_peak(hw, kw)
     if "batch_size" in case.config:
         b = int(number(case.config["batch_size"], "batch_size"))
         rule = ""
@@ -145,6 +179,8 @@ def _serving_kwargs(case) -> dict:
     unit = _compute_unit(case)
     if unit:
         kw["compute_unit"] = unit
+    if _runtime(case):
+        kw["runtime"] = _runtime(case)
     return kw
 
 
@@ -209,15 +245,15 @@ def predict(case) -> Prediction:
         raise NotRunnable(f"hardware {case.system.get('hardware')} is not in the registry (no published peak)")
     m = case.metric
     if m == "latency":
-        return _latency(case)
+        return _calibrated(_latency(case))
     if m == "throughput":
-        return _offline(case)
+        return _calibrated(_offline(case))
     if m == "energy_per_inference":
-        return _energy(case)
+        return _calibrated(_energy(case))
     if m == "decode_tokens_per_second":
-        return _decode(case, per_token=False)
+        return _calibrated(_decode(case, per_token=False))
     if m == "time_per_output_token":
-        return _decode(case, per_token=True)
+        return _calibrated(_decode(case, per_token=True))
     if m == "prefill_tokens_per_second":
-        return _prefill(case)
+        return _calibrated(_prefill(case))
     raise NotRunnable(f"metric {m!r} is not predicted by the edge adapter")

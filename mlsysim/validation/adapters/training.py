@@ -1,8 +1,9 @@
 """Training throughput cases through ``DistributedModel`` (``mlsysim.solvers.distributed``).
 
 The stated layout becomes the call: tensor, pipeline, data and context parallel sizes, global
-batch and microbatch, recomputation, sequence parallelism, FSDP/ZeRO stage, pipeline schedule,
-attention kernel, precision. The fleet is the stated device in its vendor reference node
+batch and microbatch, recomputation, sequence parallelism, FSDP/ZeRO stage (and hybrid sharding
+inside a node), pipeline schedule, attention kernel, kernel fusion (PyTorch eager or fused
+kernels), precision. The fleet is the stated device in its vendor reference node
 (DGX/HGX: GPUs per node, NICs, NVLink) on the stated fabric; a stated per-node network bandwidth
 replaces the node's NICs. What the source leaves open takes the solver's documented default;
 what the call cannot be built without (the split of model parallelism, the batch, the
@@ -102,6 +103,12 @@ def plan_of(case) -> dict:
     shard = f"{cf.get('sharding', '')} {cf.get('dp_kind', '')}".lower()
     if "fsdp" in shard or "full_shard" in shard:
         kw["zero_stage"] = 2 if "not resharded" in shard else 3
+    strategy = str(cf.get("sharding_strategy", "")).lower()
+    if kw.get("zero_stage") == 3 and ("hsdp" in strategy or "hybrid" in strategy):
+        kw["shard_group_size"] = int(sy.get("gpus_per_node") or 8)  # PyTorch HYBRID_SHARD: shard within a node
+    fusion = str(cf.get("kernel_fusion", "")).lower()
+    if fusion in ("eager", "fused"):
+        kw["kernel_fusion"] = fusion
     sched = str(cf.get("pipeline_schedule", "")).lower()
     v = cf.get("virtual_stages") or cf.get("virtual_pipeline")
     if sched.startswith("interleaved") or (isinstance(v, int) and v > 1):
