@@ -325,3 +325,18 @@ def test_corpus_size():
     for c in CASES:
         if "file" in c:
             assert (CORPUS / c["file"]).exists() or c["kind"] == "cli", c["file"]
+
+
+def test_pure_python_yaml_enforces_the_same_limits(monkeypatch):
+    """Without libyaml (as in the browser), the YAML reader still refuses bombs, cycles and depth."""
+    from mlsysim.config._yaml import load_with_lines
+    from mlsysim.core.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "yaml.cyaml", None)  # import fails: the pure-Python parser is used
+    assert load_with_lines("a: &x {b: 1}\nc: *x\n", "p")[0] == {"a": {"b": 1}, "c": {"b": 1}}
+    for name, needle in (("alias_bomb.yaml", "aliases expand"), ("alias_recursive.yaml", "recursive"),
+                         ("alias_count.yaml", "more than 100 YAML aliases"), ("duplicate_key.yaml", "duplicate key")):
+        with pytest.raises(ConfigError, match=needle):
+            load_with_lines((CORPUS / "config" / name).read_text(), name)
+    with pytest.raises(ConfigError, match="nested more than 40 levels"):
+        load_with_lines("a: " + "[" * 1000 + "]" * 1000, "deep.yaml")

@@ -96,16 +96,18 @@ class SystemEvaluator:
             s = seq_len or min(model.seq_len, 2048)
             if seq_len is None:
                 assumptions.append(f"prompt length {s} tokens (min of the model's context and 2048)")
-            replicas_guess = max(1, n_dev)
-            per_rep = max(1, math.ceil(b / replicas_guess))
-            r = _choose_tp(model, hw, per_node, s, per_rep, precision, output_len, efficiency)
-            tp = r.tp_size
-            replicas = max(1, n_dev // tp)
-            per_rep = max(1, math.ceil(b / replicas))
-            if per_rep != r.batch_size:
-                r = _choose_tp(model, hw, per_node, s, per_rep, precision, output_len, efficiency)
-                tp = r.tp_size
+            # fixed point: the TP degree sets the replica count, which sets the batch per replica,
+            # which sets the TP degree needed to fit (monotone in TP, so it settles in a few steps)
+            tp = 1
+            for _ in range(12):
                 replicas = max(1, n_dev // tp)
+                per_rep = max(1, math.ceil(b / replicas))
+                r = _choose_tp(model, hw, per_node, s, per_rep, precision, output_len, efficiency)
+                if r.tp_size == tp:
+                    break
+                tp = r.tp_size
+            replicas = max(1, n_dev // tp)
+            per_rep = r.batch_size
             details["serving"] = r
             lat = r.ttft.to("ms").magnitude + (output_len or 0) * r.itl.to("ms").magnitude
             perf = {"latency": lat, "ttft": r.ttft.to("ms").magnitude, "itl": r.itl.to("ms").magnitude,

@@ -109,8 +109,7 @@ def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str |
         ids = ",".join(r["id"] for r in same_tier)
         return Default(statistics.median(_fraction(r) for r in same_tier),
                        f"median of {len(same_tier)} measured devices ({tier} tier): {ids}")
-    rt = f" with runtime {runtime}" if runtime else ""
-    return Default(fallback, f"uncalibrated: no measured device of the {tier or 'unknown'} tier{rt}; "
+    return Default(fallback, f"uncalibrated: no measured device of the {tier or 'unknown'} tier; "
                              f"{fallback:g} of peak assumed")
 
 

@@ -6,11 +6,19 @@ P_fail = 1 − exp(−T / M)                              (probability of at lea
 τ_D    = √(2δM)·[1 + ⅓√(δ/2M) + (δ/2M)/9] − δ,  δ < 2M;  M otherwise   (Daly 2006, eq. 37)
 waste  = δ/τ + τ/(2M) + R/M ;  goodput = 1 − waste    (first order, Young 1974 / Daly 2006)
 
-Component failure rates are data (``mlsysim/data/reliability/``): by default the per-component
-job interruptions of the Llama 3 405B pre-training (Meta 2024, Table 5), normalised per GPU, per
-host, or (for network, software and unknown causes, which have no per-instance count) per
-GPU-hour. Checkpoint bytes follow mixed-precision Adam (16 B per parameter) unless given; write
-and read bandwidth default to a per-accelerator share of measured parallel-filesystem bandwidth.
+Component failure rates are data (``mlsysim/data/reliability/``), normalised per GPU, per host,
+or (for network, software and unknown causes, which have no per-instance count) per GPU-hour.
+Which data set a fleet uses follows its accelerator generation (``default_dataset``): the
+component rows measured on the same accelerator (A100: GPU failures of the BLOOM-176B run on Jean
+Zay, 2022, and machine failures of the OPT-175B run on Azure, 2021-22), else the per-component
+job interruptions of the Llama 3 405B pre-training on H100 (Meta 2024, Table 5). Failure rates
+differ by generation and cluster maturity (the A100 runs' machine failure rate is about 5x the
+Llama 3 H100 cluster's), so a rate measured on one generation is not applied to another when
+the other has data. Causes a generation's data does not measure (software, network, unknown)
+come from the Llama 3 rows, per GPU-hour. Checkpoint bytes follow what a mixed-precision Adam
+checkpoint stores (14 B per parameter: 16-bit weights, fp32 master weights and two moments; no
+gradients) unless given; write and read bandwidth default to a per-accelerator share of measured
+parallel-filesystem bandwidth.
 """
 
 from __future__ import annotations
@@ -25,7 +33,10 @@ from . import _macro
 from ._macro import as_hours, as_seconds, quantity_si, rows
 
 __all__ = ["ReliabilityModel", "ReliabilityResult", "fleet_mtbf", "failure_probability", "young_interval",
-           "daly_interval", "goodput", "checkpoint_bytes"]
+           "daly_interval", "goodput", "checkpoint_bytes", "default_dataset", "checkpoint_bytes_per_param"]
+
+#: the data set used when the fleet's accelerator has no component rows of its own
+FALLBACK_DATASET = "llama3_405b"
 
 _HARDWARE = ("GPU", "Host", "Unplanned Maintenance")
 
@@ -63,17 +74,62 @@ def goodput(delta: float, tau: float, m: float, r: float) -> tuple[float, float,
     return max(0.0, 1.0 - (a + b + c)), a, b, c
 
 
-def checkpoint_bytes(parameters: float, bytes_per_param: float = 16.0) -> float:
-    """Checkpoint size = P × bytes per parameter; 16 B for mixed-precision Adam: 2 (bf16 weights) +
-    2 (grads) + 12 (fp32 master, m, v) (Rajbhandari et al. 2020, §3; eq. R6). Gradients need not
-    be saved, so 14 B is the usual floor (Megatron 1T: 13.8 TB for 1.0T parameters)."""
+def checkpoint_bytes(parameters: float, bytes_per_param: float = 14.0) -> float:
+    """Checkpoint size = P × bytes per parameter (eq. R6); 14 B for a mixed-precision Adam checkpoint:
+    2 (16-bit weights) + 12 (fp32 master weights, first and second moments). The 16 B of training
+    memory (Rajbhandari et al. 2020, §3) also counts the gradients, which a checkpoint does not
+    store (Megatron-LM's optimizer state dict: the moments and 'fp32_from_fp16_params'; data row
+    ``ckpt_format_megatron_mixed_precision``)."""
     return parameters * bytes_per_param
+
+
+@lru_cache(maxsize=1)
+def checkpoint_bytes_per_param() -> tuple[float, str]:
+    """(bytes per parameter of a mixed-precision Adam checkpoint, the data row it comes from)."""
+    for r in rows("reliability"):
+        if r.get("kind") == "checkpoint_format" and isinstance(r.get("bytes_per_param"), (int, float)):
+            return float(r["bytes_per_param"]), r["id"]
+    return 14.0, "no checkpoint_format row: 2 + 12 bytes per parameter"
 
 
 # ---- data ----------------------------------------------------------------------------------
 def component_rows(dataset: str = "llama3_405b") -> list[dict]:
     """Per-component failure rows of a dataset (ids starting with ``dataset``, with a category)."""
     return [r for r in rows("reliability") if r["id"].startswith(dataset + "_") and r.get("category") and r.get("per")]
+
+
+def _datasets() -> dict[str, dict]:
+    """{dataset prefix: {"hardware", "gpu_hours", "confidence"}} of the component rows."""
+    out: dict[str, dict] = {}
+    for r in rows("reliability"):
+        if not (r.get("category") and r.get("per")):
+            continue
+        prefix = r["id"].split("_")[0] if r["id"].startswith("a100_") else ("llama3_405b" if r["id"].startswith("llama3_405b_") else None)
+        if prefix is None:
+            continue
+        d = out.setdefault(prefix, {"hardware": r.get("hardware"), "gpu_hours": 0.0, "confidence": set()})
+        d["confidence"].add((r.get("source") or {}).get("confidence", "U"))
+        gh = r.get("gpu_hours")
+        if isinstance(gh, (int, float)):
+            d["gpu_hours"] = max(d["gpu_hours"], float(gh))
+        elif r.get("gpus") and r.get("days"):
+            d["gpu_hours"] = max(d["gpu_hours"], float(r["gpus"]) * float(r["days"]) * 24.0)
+    return out
+
+
+@lru_cache(maxsize=64)
+def default_dataset(hw_id: str | None) -> tuple[str, str]:
+    """(dataset prefix, reason) for a fleet of ``hw_id`` accelerators. Rule: the component rows
+    measured on the same accelerator, primary sources ([V]) first, then the largest exposure
+    (GPU-hours behind the rates); an accelerator without rows of its own uses Llama 3 405B's
+    (H100, 2024), and the result says so."""
+    sets = _datasets()
+    mine = [(k, v) for k, v in sets.items() if v["hardware"] == hw_id]
+    if mine:
+        k, v = max(mine, key=lambda kv: (kv[1]["confidence"] == {"V"}, kv[1]["gpu_hours"]))
+        return k, f"measured on {hw_id}"
+    v = sets.get(FALLBACK_DATASET, {})
+    return FALLBACK_DATASET, f"no failure data measured on {hw_id}: {v.get('hardware', 'H100')} rates of {FALLBACK_DATASET} used"
 
 
 @lru_cache(maxsize=32)
@@ -84,6 +140,10 @@ def _component_table(dataset: str, scope: str):
     rs = component_rows(dataset)
     if not rs:
         raise ConfigError(f"dataset: no component failure rows with prefix {dataset!r} in mlsysim/data/reliability/")
+    if dataset != FALLBACK_DATASET:  # causes this data set does not measure (software, network, ...) per GPU-hour
+        have = {r["category"] for r in rs}
+        rs = rs + [r for r in component_rows(FALLBACK_DATASET)
+                   if r["category"] not in have and r["category"] not in _HARDWARE]
     if scope != "all":
         rs = [r for r in rs if r["category"] in (_HARDWARE if scope == "hardware" else ("GPU",))]
     out = []
@@ -145,8 +205,8 @@ class ReliabilityModel:
     """Fleet MTBF, failure probability, optimal checkpoint interval and goodput of a training job."""
 
     def solve(self, fleet, job_duration_hours, checkpoint_time_s=None, *, model=None, checkpoint_bytes=None,
-              bytes_per_param: float = 16.0, storage_bandwidth=None, restart_time=None, read_bandwidth=None,
-              components=None, dataset: str = "llama3_405b", scope: str = "all",
+              bytes_per_param: float | None = None, storage_bandwidth=None, restart_time=None, read_bandwidth=None,
+              components=None, dataset: str | None = None, scope: str = "all",
               interval: str = "daly") -> ReliabilityResult:
         """Reliability of a job of ``job_duration_hours`` on ``fleet``.
 
@@ -159,8 +219,9 @@ class ReliabilityModel:
         checkpoint_time_s
             δ: seconds (a number) or a time quantity. Default: checkpoint bytes / write bandwidth.
         model, checkpoint_bytes, bytes_per_param
-            Checkpoint size: given bytes, else the model's parameters × ``bytes_per_param`` (16 for
-            mixed-precision Adam).
+            Checkpoint size: given bytes, else the model's parameters × ``bytes_per_param`` (default
+            14: 16-bit weights + fp32 master weights and Adam moments, no gradients; data row
+            ``ckpt_format_megatron_mixed_precision``).
         storage_bandwidth, read_bandwidth
             Aggregate write / read bandwidth (default: per-accelerator share of measured parallel
             filesystems in ``mlsysim/data/reliability/`` × accelerators).
@@ -171,7 +232,8 @@ class ReliabilityModel:
             Override the failure data: ``{name: (mtbf, per)}`` with per ``"gpu"``, ``"node"`` or
             ``"fleet"`` (e.g. ``{"node": ("3692 h", "node")}``).
         dataset
-            Prefix of the component rows (default ``"llama3_405b"``: Meta 2024, Table 5).
+            Prefix of the component rows (default: by the fleet's accelerator, ``default_dataset``:
+            ``"a100"`` for A100 fleets, else ``"llama3_405b"``: Meta 2024, Table 5, H100).
         scope
             ``"all"`` causes, ``"hardware"`` (GPU, host and unplanned host maintenance, the paper's
             'hardware' share) or ``"gpu"`` (the GPU category only).
@@ -203,13 +265,20 @@ class ReliabilityModel:
                 comps.append((str(name), per, count, as_hours(mtbf, f"components.{name}")))
             assumptions.append("component MTBFs given")
         else:
+            if dataset is None:
+                dataset, why = default_dataset(fleet.node.accelerator.id)
+                assumptions.append(f"failure data set {dataset!r} ({why})")
             rs, table0 = _component_table(dataset, scope)
             counts = {"gpu": n_acc, "node": n_nodes, "gpu-hours": n_acc}
             comps.extend((name, per, counts[per], mtbf) for name, per, mtbf in table0)
             assumptions.append(f"failure rates: {len(rs)} components of {dataset} ({rs[0]['source']['title'] if rs[0].get('source') else dataset}); "
                                "network, software and unknown causes scaled per accelerator-hour")
-            if fleet.node.accelerator.id != rs[0].get("hardware"):
-                assumptions.append(f"rates measured on {rs[0].get('hardware')}, applied to {fleet.node.accelerator.name}")
+            hw_rows = {r.get("hardware") for r in rs}
+            if fleet.node.accelerator.id not in hw_rows:
+                assumptions.append(f"rates measured on {', '.join(sorted(str(h) for h in hw_rows))}, applied to {fleet.node.accelerator.name}")
+            elif len(hw_rows) > 1:
+                assumptions.append("causes not measured on this generation (software, network, unknown) from "
+                                   f"{FALLBACK_DATASET}, per GPU-hour")
         m_h = fleet_mtbf((c[2], c[3]) for c in comps)
         per_node = []
         for name, per, count, mtbf in comps:
@@ -233,7 +302,11 @@ class ReliabilityModel:
 
             mdl = as_model(model)
             params = getattr(mdl, "total_parameters", None) or getattr(mdl, "parameters", None)
-            bpp = _macro._number(bytes_per_param, "bytes_per_param", allow_zero=False)
+            if bytes_per_param is None:
+                bpp, src = checkpoint_bytes_per_param()
+                assumptions.append(f"checkpoint format: {src}")
+            else:
+                bpp = _macro._number(bytes_per_param, "bytes_per_param", allow_zero=False)
             size = _ckpt_bytes(float(params), bpp)
             assumptions.append(f"checkpoint {bpp:g} B per parameter × {params:.3g} parameters")
         if storage_bandwidth is not None:

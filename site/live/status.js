@@ -77,6 +77,7 @@ export class Status {
     const li = this.items.get(stage);
     if (li) li.dataset.state = "failed";
     const label = (STAGES.find((s) => s[0] === stage) || [stage, stage])[1];
+    message = String(message).trim().replace(/[.!]+$/, "");
     this.text.textContent = `Could not load the ${label}: ${message}. The page still shows the results computed when it was built. Check your connection, then press Retry or reload the page.`;
     this.retry.hidden = false;
     this.retry.focus({ preventScroll: true });

@@ -55,16 +55,26 @@ async function init(root) {
           throw new Error(`cannot load ${vendor}pyodide.mjs (${e.message || e})`);
         }),
       ]);
+      // a missing binary would leave Pyodide waiting forever: check that it is there
+      const wasm = new URL("pyodide.asm.wasm", vendor).href;
+      const heads = await Promise.all([wasm + ".gz", wasm].map((u) => fetch(u, { method: "HEAD" }).then((r) => r.ok, () => false)));
+      if (!heads.some(Boolean)) throw new Error(`${new URL(wasm).pathname} is missing`);
       inflateFetch(vendor, manifest.gzip);
       // Emscripten reports a runtime that cannot start (a missing or corrupt binary) on stderr
       // and may never settle the promise: fail the stage on that message instead of waiting.
       let abort;
       const aborted = new Promise((_, reject) => (abort = reject));
-      const stderr = (line) => {
-        if (/Aborted\(|failed to asynchronously prepare wasm|both async and sync fetching/.test(line)) {
-          abort(new Error(`the WebAssembly runtime (site/vendor/pyodide/pyodide.asm.wasm) could not be loaded: ${line.trim()}`));
+      const watch = (line) => {
+        line = String(line);
+        if (/Aborted\(|failed to asynchronously prepare wasm|both async and sync fetching|wasm instantiation failed/.test(line)) {
+          abort(new Error(`the WebAssembly runtime (site/vendor/pyodide/pyodide.asm.wasm) could not be started: ${line.trim()}`));
         }
       };
+      const stderr = watch;
+      const [warn, error] = [console.warn, console.error];
+      console.warn = (...a) => (watch(a.join(" ")), warn.apply(console, a));
+      console.error = (...a) => (watch(a.join(" ")), error.apply(console, a));
+      aborted.catch(() => {});
       py = await Promise.race([
         mod.loadPyodide({
           indexURL: vendor,
@@ -74,7 +84,10 @@ async function init(root) {
           stderr,
         }),
         aborted,
-      ]);
+      ]).finally(() => {
+        console.warn = warn;
+        console.error = error;
+      });
       return manifest;
     });
     await step("packages", async () => {

@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 PAGES = ["index.qmd", "site/getting-started.qmd", "site/architecture.qmd", "site/solver-guide.qmd", "site/math.qmd",
-         "site/walls.qmd", "site/whitepaper.qmd", "site/glossary.qmd", "site/cli.qmd", "site/accuracy.qmd",
+         "site/walls.qmd", "site/whitepaper.qmd", "site/glossary.qmd", "site/cli.qmd", "site/accuracy.qmd", "site/agents.qmd",
          "zoo/index.qmd", "zoo/hardware.qmd", "zoo/models.qmd", "zoo/systems.qmd", "zoo/infra.qmd"]
 GENERATED = {"site/walls.qmd": "tools/gen_walls.py", "site/cli.qmd": "tools/gen_cli.py"}
 EQUATIONS = ["W1", "W2", "W3", "N1", "N2", "N3", "N4", "S1", "S2", "S3", "S4", "T1", "T2", "T3", "T4"]

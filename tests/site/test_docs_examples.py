@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["site/getting-started.qmd", "site/solver-guide.qmd", "site/math.qmd", "site/architecture.qmd", "site/walls.qmd",
-         "site/cli.qmd", "site/whitepaper.qmd", "index.qmd"]
+         "site/cli.qmd", "site/whitepaper.qmd", "index.qmd", "site/agents.qmd"]
 FENCE = re.compile(r"^```+\s*\{?\.?([\w-]*)\}?[^\n]*\n(.*?)^```+\s*$", re.M | re.S)
 EXIT = re.compile(r"#.*?\bexit(?:s)?(?: code)? (\d)\b")
 LONG_RUNNING = ("mlsysim mcp",)  # servers: they wait for a client on stdin
