@@ -52,6 +52,43 @@ def _tier_of(hw_id: str) -> str | None:
         return None
 
 
+#: microcontroller core families, in match order (first hit wins), read from a hardware entry's
+#: name and description. Cores in one family share an issue model for the int8 MAC kernels of
+#: CMSIS-NN-style libraries: the Cortex-M4 and Cortex-M33 are single-issue 3-stage pipelines
+#: (LLVM schedules cortex-m33 with its CortexM4Model, llvm/lib/Target/ARM/ARMProcessors.td), the
+#: Cortex-M7 is a dual-issue 6-stage pipeline that can pair a load with the SMLAD (GCC
+#: cortex-m7.md), the Xtensa LX7 (ESP32-S3) has its own 128-bit PIE vector unit.
+_CORE_FAMILIES = (("cortex-m7", r"cortex[- ]?m7\b"), ("cortex-m4/m33", r"cortex[- ]?m(4|33)f?\b"),
+                  ("xtensa", r"xtensa"))
+
+
+@lru_cache(maxsize=256)
+def core_family(hw_id: str | None) -> str | None:
+    """The microcontroller core family of a hardware entry ('cortex-m7', 'cortex-m4/m33',
+    'xtensa'), from its name and description; None for any other device."""
+    import re
+
+    if not hw_id:
+        return None
+    from ..registry import registry
+
+    try:
+        hw = registry("hardware").get(hw_id)
+    except Exception:
+        return None
+    if getattr(hw, "tier", None) != "tiny":
+        return None
+    text = f"{getattr(hw, 'name', '')} {getattr(hw, 'description', '') or ''}".lower()
+    for fam, pat in _CORE_FAMILIES:
+        if re.search(pat, text):
+            return fam
+    return None
+
+
+def _row_core_family(row) -> str | None:
+    return row.get("core_family") or core_family(row.get("hardware"))
+
+
 def _fraction(row) -> float | None:
     f = row.get("fraction")
     return float(f) if isinstance(f, (int, float)) and 0 < f <= 1.0 else None
@@ -80,7 +117,9 @@ def runtime_matches(row_runtime, runtime) -> bool:
 def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str | None, fallback: float,
             runtime: str | None = None) -> Default:
     """This device's rows (at the precision), else the median of the measured devices of its tier,
-    else ``fallback`` with an 'uncalibrated' note. A tier never borrows another tier's rows: the
+    else ``fallback`` with an 'uncalibrated' note. A microcontroller with no row of its own takes the
+    rows of its core family (``core_family``: Cortex-M4/M33, Cortex-M7, Xtensa) before the median
+    of its whole tier, and the source says which. A tier never borrows another tier's rows: the
     achievable fraction of a microcontroller's MAC peak (a few tens of percent, set by
     instruction issue) has nothing to do with a datacenter GPU's (80-90%), and a median over all
     tiers would be dominated by the datacenter rows. Rows that name a runtime (microcontroller
@@ -103,8 +142,13 @@ def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str |
         return bool(tier) and (r.get("tier") == tier or _tier_of(r.get("hardware", "")) == tier)
 
     same_tier = [r for r in pool if in_tier(r)]
-    if not same_tier and precision not in sixteen:  # e.g. int8 on a tier measured at int8 only by other rows
-        same_tier = []
+    fam = core_family(hw_id)
+    if fam:  # a microcontroller: its core family's rows first (issue model, not just the tier)
+        same_core = [r for r in same_tier if _row_core_family(r) == fam]
+        if same_core:
+            ids = ",".join(r["id"] for r in same_core)
+            return Default(statistics.median(_fraction(r) for r in same_core),
+                           f"median of {len(same_core)} measured devices of the {fam} core family ({tier} tier): {ids}")
     if same_tier:
         ids = ",".join(r["id"] for r in same_tier)
         return Default(statistics.median(_fraction(r) for r in same_tier),

@@ -104,9 +104,7 @@ def _datasets() -> dict[str, dict]:
     for r in rows("reliability"):
         if not (r.get("category") and r.get("per")):
             continue
-        prefix = r["id"].split("_")[0] if r["id"].startswith("a100_") else ("llama3_405b" if r["id"].startswith("llama3_405b_") else None)
-        if prefix is None:
-            continue
+        prefix = r.get("dataset") or ("llama3_405b" if r["id"].startswith("llama3_405b_") else r["id"].split("_")[0])
         d = out.setdefault(prefix, {"hardware": r.get("hardware"), "gpu_hours": 0.0, "confidence": set()})
         d["confidence"].add((r.get("source") or {}).get("confidence", "U"))
         gh = r.get("gpu_hours")

@@ -249,7 +249,8 @@ def _norm_quote(q) -> str:
 
 def calibration_duplicate(case: Case) -> str | None:
     """The id of a calibration row that *is* this measurement (same source address or the same
-    quoted line), so a default was derived from it: such a case is shown but never counted.
+    quoted line, or a row whose ``derived_from`` names this case: the holdout anchors of a tier),
+    so a default was derived from it: such a case is shown but never counted.
     Rows that feed no efficiency default (multi-node rows, rows of another quantity such as a
     scaling-law fit) do not make a case a duplicate."""
     from ..solvers._defaults import calibration_rows as raw
@@ -259,6 +260,8 @@ def calibration_duplicate(case: Case) -> str | None:
     for r in raw():
         if r.get("quantity") not in FEEDS or _feeds(r).startswith("feeds no default"):
             continue  # a row that sets no efficiency default (or a different quantity) is not this measurement
+        if r.get("derived_from") == case.id:
+            return r["id"]
         src = r.get("source") or {}
         if url and (src.get("url") or "").rstrip("/") == url:
             return r["id"]

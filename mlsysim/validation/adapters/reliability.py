@@ -1,13 +1,16 @@
 """Reliability and checkpointing cases through ``ReliabilityModel``.
 
 - ``interruptions`` in a stated period: the expected number of job-interrupting failures T/M of
-  the stated fleet (``scope="gpu"`` when the source counts GPU failures only).
+  the stated fleet (``scope="gpu"`` when the source counts GPU failures only, ``"hardware"`` when
+  it counts hardware failures such as machines going down).
 - ``job_mttf``: the fleet MTBF M of a job of the stated size.
-- ``checkpoint_size``: parameters × 16 B (mixed-precision Adam, the solver's default).
+- ``checkpoint_size``: parameters × the solver's default bytes per parameter (14: what a
+  mixed-precision Adam checkpoint stores).
 
-The default failure rates are one measured run's (Llama 3 405B, Meta 2024); a case from that
-run, or a case whose value a default was derived from (checkpoint write bandwidth), is shown as
-calibration and never counted.
+The failure rates are the solver's default for the fleet's accelerator (``default_dataset``:
+measured runs of that generation, else Llama 3 405B's); a case from a run whose rows are that
+default, or a case whose value a default was derived from (checkpoint write bandwidth), is shown
+as calibration and never counted.
 """
 
 from __future__ import annotations
@@ -52,16 +55,27 @@ def predict(case) -> Prediction:
                           f"ReliabilityModel().solve(<{fleet.name}>, '1 h', model=<{model.name}>).checkpoint_size",
                           None, tuple(r.assumptions))
     if m in ("interruptions", "job_mttf", "hardware_interruption_fraction", "effective_training_time_fraction"):
-        dataset = "llama3_405b"
+        from ...solvers.reliability import default_dataset
+
         fleet = fleet_of(case)
+        dataset, _why = default_dataset(fleet.node.accelerator.id)
         cal = _rows_sharing_source(case, dataset=dataset)
         if m == "hardware_interruption_fraction":
-            raise NotRunnable("the hardware share of interruptions is the composition of the default failure data itself")
+            from ...core.units import Q_
+
+            t_h = hours_of(case.config.get("duration", "1 h"), "duration")
+            r_all = ReliabilityModel().solve(fleet, f"{t_h:g} h", "60 s", scope="all")
+            r_hw = ReliabilityModel().solve(fleet, f"{t_h:g} h", "60 s", scope="hardware")
+            frac = r_hw.expected_failures / r_all.expected_failures
+            call = (f"ReliabilityModel().solve(<{fleet.name}>, '{t_h:g} h', '60 s', scope='hardware').expected_failures"
+                    f" / (same, scope='all')")
+            return Prediction(Q_(frac, ""), call, None, tuple(r_all.assumptions), cal)
         if m == "effective_training_time_fraction":
             raise NotRunnable("effective training time needs the job's checkpoint and restart times, not stated")
         if "manual_restarts_at_least" in case.config:
             raise NotRunnable("a lower bound on manual restarts only; the model predicts all interruptions")
-        scope = "gpu" if "gpu" in str(case.config.get("scope", "")).lower() else "all"
+        scope_text = str(case.config.get("scope", "")).lower()
+        scope = "gpu" if "gpu" in scope_text else "hardware" if "hardware" in scope_text else "all"
         dur = case.config.get("duration", "1 h")
         t_h = hours_of(dur, "duration") if m == "interruptions" else 1.0
         # the checkpoint time does not enter M or T/M; the solver needs one for its interval terms
