@@ -66,8 +66,11 @@ WHEELS: dict[str, tuple[str, str]] = {
     "altair": ("6.3.0", "charts"),
     "jinja2": ("3.1.6", "charts"),
     "markupsafe": ("3.0.4", "charts"),  # no pure wheel on PyPI: built from the sdist below
-    "jsonschema": ("4.17.3", "charts"),  # >= 4.18 needs rpds-py, which has no wasm wheel
+    "jsonschema": ("4.26.0", "charts"),  # with referencing, whose cached registry makes charts fast
+    "referencing": ("0.37.0", "charts"),
+    "jsonschema-specifications": ("2025.9.1", "charts"),
     "attrs": ("26.1.0", "charts"),
+    "pyrsistent-as-rpds-py": ("2.1.0", "charts"),  # rpds-py's API in pure Python: see STANDINS
     "pyrsistent": ("0.20.0", "charts"),
     "narwhals": ("2.29.0", "charts"),
     "packaging": ("26.3", "charts"),
@@ -82,6 +85,7 @@ PRUNE: dict[str, list[str]] = {
     "mlsysim": ["mlsysim/cli", "mlsysim/mcp_server.py", "mlsysim/validation", "mlsysim/data/validation"],
     "pint": ["pint/testsuite"],
     "jsonschema": ["jsonschema/tests", "jsonschema/benchmarks"],
+    "referencing": ["referencing/tests"],
     "pydantic": ["pydantic/v1"],
     "narwhals": ["narwhals/testing", "narwhals/_pandas_like", "narwhals/_arrow", "narwhals/_polars", "narwhals/_dask",
                  "narwhals/_spark_like", "narwhals/_duckdb", "narwhals/_ibis", "narwhals/_sql"],
@@ -90,6 +94,28 @@ PRUNE: dict[str, list[str]] = {
 #: compress, if anything; the worker fetches these and inflates them with DecompressionStream, so
 #: the 9.6 MB WebAssembly binary moves as 3.5 MB everywhere. (Wheels and zips are compressed already.)
 GZIP = ["pyodide.asm.wasm"]
+#: Local stand-in wheels, built here: rpds-py (a Rust extension, no wasm wheel on PyPI) as a module
+#: ``rpds`` that re-exports the pure-Python implementation of PyPI ``pyrsistent-as-rpds-py``, which
+#: passes jsonschema's test suite. jsonschema >= 4.18 and referencing import ``rpds``. (jsonschema
+#: 4.17.3 needs no rpds, but re-walks the whole Vega-Lite schema for every reference it resolves:
+#: a chart took three times longer to build.)
+STANDINS: dict[str, dict] = {
+    "rpds-py": {
+        "version": "0.25.0+pyrsistent",
+        "group": "charts",
+        "dependencies": ["pyrsistent-as-rpds-py==2.1.0", "pyrsistent"],
+        "files": {
+            "rpds/__init__.py": (
+                '"""rpds-py\'s API (HashTrieMap, HashTrieSet, List, Queue) in pure Python, for jsonschema and\n'
+                'referencing in the browser: a stand-in built by mlsysim\'s tools/bundle.py over PyPI\n'
+                'pyrsistent-as-rpds-py."""\n\n'
+                "from pyrsistent_as_rpds.pure import HashTrieMap, HashTrieSet, List, Queue\n\n"
+                "is_pure_pyrsistent_as_rpds = True\n"
+                '__all__ = ["HashTrieMap", "HashTrieSet", "List", "Queue"]\n'
+            ),
+        },
+    },
+}
 #: Built from the sdist with the C compiler disabled: the C speedups are optional.
 FROM_SDIST = {"markupsafe"}
 #: Build requirements of the mlsysim wheel, cached so the wheel builds offline.
@@ -166,12 +192,43 @@ def fetch_wheels(info: dict) -> list[Path]:
     return out
 
 
-def build_mlsysim_wheel(dest: Path) -> Path:
-    """The mlsysim wheel from the working tree, built offline from cached build requirements."""
+def build_standin(name: str) -> Path:
+    """A stand-in wheel of ``STANDINS``, built once (offline) and cached by its content."""
+    spec = STANDINS[name]
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    folder = CACHE / "standins" / digest
+    found = sorted(folder.glob("*.whl"))
+    if found:
+        return found[0]
+    deps = _build_deps()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        for rel, text in spec["files"].items():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            (src / rel).write_text(text, encoding="utf-8")
+        packages = sorted({rel.split("/")[0] for rel in spec["files"]})
+        (src / "pyproject.toml").write_text(
+            '[build-system]\nrequires = ["setuptools>=68", "wheel"]\nbuild-backend = "setuptools.build_meta"\n\n'
+            f'[project]\nname = "{name}"\nversion = "{spec["version"]}"\n'
+            f'description = "Stand-in for {name} in Pyodide, built by mlsysim tools/bundle.py"\n'
+            f"dependencies = {json.dumps(spec['dependencies'])}\n\n"
+            f"[tool.setuptools]\npackages = {json.dumps(packages)}\n", encoding="utf-8")
+        say(f"{name}: building the stand-in wheel")
+        _pip("wheel", "-q", "--no-deps", "--no-index", "--find-links", str(deps), "-w", str(folder), str(src))
+    return next(folder.glob("*.whl"))
+
+
+def _build_deps() -> Path:
     deps = CACHE / "build-deps"
     if not any(deps.glob("setuptools-*.whl")):
         say("caching the wheel's build requirements into .cache/wheels/build-deps/")
         _pip("download", "-q", "-d", str(deps), *BUILD_DEPS)
+    return deps
+
+
+def build_mlsysim_wheel(dest: Path) -> Path:
+    """The mlsysim wheel from the working tree, built offline from cached build requirements."""
+    deps = _build_deps()
     with tempfile.TemporaryDirectory() as tmp:
         # build from a copy of the package alone: no egg-info or build/ left in the working tree
         src = Path(tmp) / "src"
@@ -271,10 +328,11 @@ def precompile(archives: list[Path], python: str, keep_source: frozenset = froze
     node = shutil.which("node")
     if node is None:
         raise BundleError("node is not on PATH: the wheels are compiled to bytecode by Pyodide running in Node")
-    me = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
     out, todo = [], []
     for whl in archives:
-        key = hashlib.sha256(whl.read_bytes()).hexdigest()[:16] + "-" + me
+        # what the compiled archive depends on: its input, the compiler, and what is pruned from it
+        recipe = json.dumps([_COMPILE_JS, PRUNE.get(whl.name.split("-")[0].lower()), sorted(keep_source)])
+        key = hashlib.sha256(whl.read_bytes()).hexdigest()[:16] + "-" + hashlib.sha256(recipe.encode()).hexdigest()[:8]
         cached = CACHE / "pyc" / key / whl.name
         out.append(cached)
         if not cached.exists():
@@ -360,6 +418,7 @@ def bundle(out: Path = OUT) -> dict:
             shutil.copy(NPM / f, out / f)
     with tempfile.TemporaryDirectory() as tmp:
         originals = fetch_wheels(info)
+        originals += [build_standin(name) for name in STANDINS]
         originals.append(build_mlsysim_wheel(Path(tmp)))
         staged = Path(tmp) / "originals"  # one folder: the lock's file names are relative to it
         staged.mkdir()

@@ -133,7 +133,7 @@ function startCharts() {
 async function ensureCharts() {
   if (chartsImported) return;
   await startCharts();
-  py.runPython("import altair");
+  py.runPython("import altair\nmlsysim_live_kernel.speed_up_altair()");
   chartsImported = true;
 }
 
