@@ -261,6 +261,8 @@ def run_cli(argv: list[str]) -> tuple[object, str, str, float]:
 
 def check_cli(kind: str, argv: list[str], payload: bytes | None = None, suffix: str = "") -> None:
     code, out, err, dt = run_cli(argv)
+    if dt > LIMIT_S:  # slow only if it is slow twice (a loaded machine stalls single runs)
+        dt = min(dt, run_cli(argv)[3])
     lines = [ln for ln in err.splitlines() if ln.strip()]
     problems = []
     if not isinstance(code, int):
@@ -323,6 +325,14 @@ def check_registry_bytes(kind: str, payload: bytes, suffix: str) -> None:
                 r._user = before[k]
                 r._aliases = None
         dt = time.perf_counter() - t0
+        if problem is None and dt > LIMIT_S:  # slow twice, not a stall of the machine
+            t1 = time.perf_counter()
+            with contextlib.suppress(Exception):
+                mlsysim.load(p)
+            for k, r in R._REGISTRIES.items():
+                r._user = before[k]
+                r._aliases = None
+            dt = min(dt, time.perf_counter() - t1)
         if problem is None and dt > LIMIT_S:
             problem = f"slow: {dt:.2f} s"
         if problem:
@@ -437,15 +447,15 @@ TARGETS = {
 # ---- driver -------------------------------------------------------------------------------------
 def _save(finding: dict, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = out / f"{finding['kind']}-{stamp}-{len(FINDINGS)}"
+    stem = f"{finding['kind']}-{time.strftime('%Y%m%d-%H%M%S')}-{len(FINDINGS)}"
     meta = {k: v for k, v in finding.items() if k != "payload"}
     if finding.get("payload") is not None:
-        data_file = base.with_suffix(finding.get("suffix") or ".bin")
+        data_file = out / f"{stem}-input{finding.get('suffix') or '.bin'}"
         data_file.write_bytes(finding["payload"])
         meta["input_file"] = data_file.name
-    base.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=str))
-    return base.with_suffix(".json")
+    report = out / f"{stem}.finding.json"
+    report.write_text(json.dumps(meta, indent=2, default=str))
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -485,8 +495,8 @@ def main(argv: list[str] | None = None) -> int:
                     FINDINGS.append(finding)
                     where = _save(finding, args.out)
                     print(f"FINDING in {fn.__name__}: {exc} -> {where}", flush=True)
-            except Exception as exc:  # a bug in the fuzzer's own strategies
-                print(f"fuzzer error in {fn.__name__}: {type(exc).__name__}: {exc}", flush=True)
+            except Exception as exc:  # flaky timing, or a bug in the fuzzer's own strategies
+                print(f"not reproducible in {fn.__name__}: {type(exc).__name__}: {str(exc)[:300]}", flush=True)
             runs[fn.__name__] += 100
         rounds += 1
     total = sum(runs.values())

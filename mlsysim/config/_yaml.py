@@ -13,7 +13,7 @@ from ..core.errors import ConfigError
 
 MAX_ALIASES = 100
 MAX_DEPTH = 40
-MAX_NODES = 20_000  # values, counted as parsed and again with aliases expanded
+MAX_NODES = 10_000  # values, counted as parsed and again with aliases expanded
 
 
 def _yaml(path):

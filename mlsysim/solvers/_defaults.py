@@ -151,8 +151,9 @@ def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str |
                            f"median of {len(same_core)} measured devices of the {fam} core family ({tier} tier): {ids}")
     if same_tier:
         ids = ",".join(r["id"] for r in same_tier)
+        scope = f"{tier} tier; no row of the {fam} core family" if fam else f"{tier} tier"
         return Default(statistics.median(_fraction(r) for r in same_tier),
-                       f"median of {len(same_tier)} measured devices ({tier} tier): {ids}")
+                       f"median of {len(same_tier)} measured devices ({scope}): {ids}")
     return Default(fallback, f"uncalibrated: no measured device of the {tier or 'unknown'} tier; "
                              f"{fallback:g} of peak assumed")
 

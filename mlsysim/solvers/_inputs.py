@@ -104,3 +104,23 @@ def check_power_cap(cap_w: float, idle_w: float, device: str, name: str = "power
         raise ConfigError(f"{name}: {cap_w:g} W is at or below the idle power of {device} ({idle_w:.3g} W): "
                           "nothing is left to run the compute units")
     return cap_w
+
+
+def efficiencies(hw, used: str, efficiency, memory_efficiency, runtime, assumptions: list) -> tuple[float, float]:
+    """(η, η_mem): the given fractions, checked, or the calibration defaults for this device and
+    precision (``_defaults``), each default recorded in ``assumptions`` with the rows it comes from."""
+    from . import _defaults
+
+    if efficiency is None:
+        d = _defaults.gemm_efficiency(hw, used, runtime=runtime)
+        eta = d.value
+        assumptions.append(f"compute efficiency {eta:.3f} ({d.source})")
+    else:
+        eta = check_efficiency(efficiency, "efficiency")
+    if memory_efficiency is None:
+        d = _defaults.memory_efficiency(hw)
+        eta_m = d.value
+        assumptions.append(f"memory efficiency {eta_m:.3f} ({d.source})")
+    else:
+        eta_m = check_efficiency(memory_efficiency, "memory_efficiency")
+    return eta, eta_m

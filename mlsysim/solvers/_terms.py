@@ -7,14 +7,35 @@ a heads, n_kv KV heads, d head dim, f FFN width, V vocabulary, s sequence, b bat
 
 from __future__ import annotations
 
+import bisect
+import math
+
 from ..core.precision import PRECISIONS, normalize_precision
 
 __all__ = ["hw_terms", "model_terms", "peak_rate"]
 
 
+# Derived terms of frozen objects, cached by identity (frozen inputs never change). A plain dict
+# lookup: pydantic's private attributes go through a slow __getattr__ path on every access.
+_CACHE: dict[int, tuple[object, dict]] = {}
+_CACHE_MAX = 4096
+
+
+def _cached(obj):
+    e = _CACHE.get(id(obj))
+    return e[1] if e is not None and e[0] is obj else None
+
+
+def _store(obj, t: dict) -> dict:
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[id(obj)] = (obj, t)
+    return t
+
+
 def hw_terms(hw) -> dict:
     """SI magnitudes of a device, computed once per object."""
-    t = hw._fast
+    t = _cached(hw)
     if t is None:
         c = hw.compute
         peaks = {p: float(q.to("FLOP/s").magnitude) for p, q in c.peaks.items()}
@@ -29,7 +50,7 @@ def hw_terms(hw) -> dict:
             "pcie": float(ic.pcie_bandwidth.to("B/s").magnitude) if ic and ic.pcie_bandwidth is not None else None,
             "rates": {},
         }
-        hw._fast = t
+        _store(hw, t)
     return t
 
 
@@ -51,7 +72,7 @@ def peak_rate(hw, precision: str, unit: str | None = None) -> tuple[float, str]:
 
 def model_terms(m) -> dict:
     """Shape-derived counts of a workload, computed once per object."""
-    t = m._fast
+    t = _cached(m)
     if t is not None:
         return t
     kind = getattr(m, "kind", "cnn")
@@ -103,7 +124,7 @@ def model_terms(m) -> dict:
             lookups = m.embedding_lookups_per_sample or 0.0
             t["emb_elems"] = lookups * (m.embedding_dim or 0)
             t["P_dense"] = float(m.parameters - (m.embedding_parameters or 0.0))
-    m._fast = t
+    _store(m, t)
     return t
 
 
@@ -262,21 +283,28 @@ def ggml_format_bits(m, fmt: str) -> tuple[float, float, str]:
     return read_bits, stored_bits, base
 
 
+_XS: dict[int, tuple] = {}
+
+
 def gemm_size_factor(curve, flops: float) -> float:
     """Fraction of the large-GEMM rate a GEMM of ``flops`` FLOPs reaches, interpolated in
     log10(FLOPs) on a measured GEMM size sweep (``_defaults.gemm_size_curve``) and held at its
-    ends; 1 without a sweep (the same rule as ``distributed.size_factor``)."""
-    import math
-
+    ends; 1 without a sweep (small GEMMs fill too few output tiles for full waves of the
+    streaming multiprocessors)."""
     if not curve or flops <= 0:
         return 1.0
+    e = _XS.get(id(curve))
+    if e is None or e[0] is not curve:
+        e = _XS[id(curve)] = (curve, [x for x, _ in curve])
+    xs = e[1]
     x = math.log10(flops)
-    if x <= curve[0][0]:
+    i = bisect.bisect_left(xs, x)
+    if i == 0:
         return curve[0][1]
-    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    return curve[-1][1]
+    if i == len(xs):
+        return curve[-1][1]
+    (x0, y0), (x1, y1) = curve[i - 1], curve[i]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 def dense_gemm_shapes(m) -> list[tuple[float, float]] | None:

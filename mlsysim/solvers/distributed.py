@@ -63,7 +63,7 @@ from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
 from ._inputs import as_fleet, as_model, check_efficiency, check_positive_int
-from ._terms import hw_terms, model_terms, peak_rate
+from ._terms import gemm_size_factor, hw_terms, model_terms, peak_rate
 from .collectives import fabric_link, group_time, intra_link
 from .training_memory import (ATTENTION, RECOMPUTE, activation_per_token_terms, default_dropout, memory_result,
                               memory_terms, overflow_term, state_bytes_per_parameter)
@@ -77,19 +77,7 @@ _OVERLAP_KEYS = ("dp", "tp", "pp", "cp", "ep")
 
 
 # ---- formulas ---------------------------------------------------------------------------------
-def size_factor(curve, flops: float) -> float:
-    """Fraction of the large-GEMM rate a GEMM of ``flops`` FLOPs reaches: the measured square-GEMM
-    sweep's rate at that size over its best, interpolated in log10(FLOPs) and held at the ends
-    (small GEMMs fill too few output tiles for full waves of the streaming multiprocessors)."""
-    if not curve or flops <= 0:
-        return 1.0
-    x = math.log10(flops)
-    if x <= curve[0][0]:
-        return curve[0][1]
-    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    return curve[-1][1]
+size_factor = gemm_size_factor  # one implementation: _terms.gemm_size_factor
 
 
 def gemm_time(c: dict, flops_list, rate: float) -> float:

@@ -14,7 +14,7 @@ from ..core.errors import ConfigError
 from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
-from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
+from ._inputs import as_hardware, as_model, check_positive_int, efficiencies, opt_quantity
 from ._range import range_notes
 from ._terms import activation_bytes, bpe, forward_flops, hw_terms, model_terms, peak_rate, weight_read_params
 
@@ -80,18 +80,7 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
         assumptions.append(f"compute unit {compute_unit!r}: that engine's peaks only")
     if used != precision:
         assumptions.append(f"{hw.name} has no native {precision} peak; ran at its {used} peak")
-    if efficiency is None:
-        d = _defaults.gemm_efficiency(hw, used, runtime=runtime)
-        eta = d.value
-        assumptions.append(f"compute efficiency {eta:.3f} ({d.source})")
-    else:
-        eta = check_efficiency(efficiency, "efficiency")
-    if memory_efficiency is None:
-        d = _defaults.memory_efficiency(hw)
-        eta_m = d.value
-        assumptions.append(f"memory efficiency {eta_m:.3f} ({d.source})")
-    else:
-        eta_m = check_efficiency(memory_efficiency, "memory_efficiency")
+    eta, eta_m = efficiencies(hw, used, efficiency, memory_efficiency, runtime, assumptions)
     h = hw_terms(hw)
     t = model_terms(model)
     by = bpe(precision)

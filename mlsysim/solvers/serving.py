@@ -26,7 +26,7 @@ from ..core.errors import ConfigError
 from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
-from ._inputs import as_hardware, as_model, check_efficiency, check_positive_int, opt_quantity
+from ._inputs import as_hardware, as_model, check_positive_int, efficiencies, opt_quantity
 from ._inputs import check_power_cap
 from ._range import range_notes
 from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, dense_gemm_shapes, dequant_ops,
@@ -194,18 +194,7 @@ class ServingModel:
             assumptions.append(f"compute unit {compute_unit!r}: that engine's peaks only")
         if used != math_precision:
             assumptions.append(f"{hw.name} has no native {math_precision} peak; math at its {used} peak")
-        if efficiency is None:
-            d = _defaults.gemm_efficiency(hw, used, runtime=runtime)
-            eta = d.value
-            assumptions.append(f"compute efficiency {eta:.3f} ({d.source})")
-        else:
-            eta = check_efficiency(efficiency, "efficiency")
-        if memory_efficiency is None:
-            d = _defaults.memory_efficiency(hw)
-            eta_m = d.value
-            assumptions.append(f"memory efficiency {eta_m:.3f} ({d.source})")
-        else:
-            eta_m = check_efficiency(memory_efficiency, "memory_efficiency")
+        eta, eta_m = efficiencies(hw, used, efficiency, memory_efficiency, runtime, assumptions)
         h = hw_terms(hw)
         by, kv_b = bpe(precision), bpe(kv_precision)
         # activations between kernels stay 16-bit when weights (or GEMM inputs) are 8-bit or less:

@@ -45,7 +45,20 @@ def reset() -> None:
 # ---------------------------------------------------------------- dependencies
 
 
+_ANALYZED: dict[str, dict] = {}
+
+
 def analyze(code: str) -> dict:
+    """``_analyze``, remembered per source (a slider re-runs the same code many times)."""
+    found = _ANALYZED.get(code)
+    if found is None:
+        if len(_ANALYZED) > 256:
+            _ANALYZED.clear()
+        found = _ANALYZED[code] = _analyze(code)
+    return found
+
+
+def _analyze(code: str) -> dict:
     """The names a cell assigns and the names it reads, for re-running the cells that depend on it.
 
     Imported names are left out of ``defines``: running a cell again does not change them."""
@@ -276,7 +289,24 @@ def speed_up_altair() -> bool:
 
     cls.__init__ = __init__
     cls._mlsysim_cached = True
+    # the classes themselves are found by walking the subclass tree, also on every call
+    for owner in {schemapi.SchemaBase, *(c for c in schemapi.SchemaBase.__subclasses__()
+                                          if "_default_wrapper_classes" in vars(c))}:
+        found = vars(owner).get("_default_wrapper_classes")
+        if isinstance(found, classmethod):
+            owner._default_wrapper_classes = classmethod(_memo_classes(found.__func__))
     return True
+
+
+def _memo_classes(fn):
+    box: list = []
+
+    def _default_wrapper_classes(cls):
+        if not box:
+            box.append(tuple(fn(cls)))
+        return iter(box[0])
+
+    return _default_wrapper_classes
 
 
 # ---------------------------------------------------------------- running
@@ -290,6 +320,25 @@ def _traceback(exc: BaseException, filename: str) -> str:
     if isinstance(exc, SyntaxError):
         tb = None
     return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+_COMPILED: dict[tuple[str, str], tuple] = {}
+
+
+def _compiled(code: str, filename: str) -> tuple:
+    """The cell's statements and its last expression (shown as the cell's value), compiled once."""
+    key = (code, filename)
+    found = _COMPILED.get(key)
+    if found is None:
+        tree = ast.parse(code, filename)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+        found = (compile(tree, filename, "exec"), last)
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
 
 
 def run(cell: str, code: str, values: dict | None = None) -> dict:
@@ -310,13 +359,10 @@ def run(cell: str, code: str, values: dict | None = None) -> dict:
     ok = True
     try:
         NAMESPACE.update(values or {})
-        tree = ast.parse(code, filename)
-        last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
-        exec(compile(tree, filename, "exec"), NAMESPACE)
+        body, last = _compiled(code, filename)
+        exec(body, NAMESPACE)
         if last is not None:
-            value = eval(compile(last, filename, "eval"), NAMESPACE)
+            value = eval(last, NAMESPACE)
             out = describe(value)
             if out is not None:
                 outputs.items.append(out)
