@@ -402,6 +402,28 @@ def write_lock(info: dict, wheels: list[Path], served: list[Path], folder: Path)
     return json.loads(lock.read_text(encoding="utf-8"))
 
 
+def _closure(lock: dict, names: list[str]) -> list[str]:
+    """The wheel files ``loadPackage(names)`` fetches: the packages and all they depend on."""
+    seen, todo = [], list(names)
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.append(name)
+        todo += lock["packages"][name]["depends"]
+    return [lock["packages"][n]["file_name"] for n in seen]
+
+
+def _files_by_group(lock: dict) -> dict[str, list[str]]:
+    """Each group's wheel files, without those an earlier group already loads."""
+    out, seen = {}, set()
+    for g, names in groups().items():
+        files = [f for f in _closure(lock, names) if f not in seen]
+        seen.update(files)
+        out[g] = files
+    return out
+
+
 def groups() -> dict[str, list[str]]:
     """Package names to load, by group: what ``site/live/worker.js`` reads from ``runtime.json``."""
     return {"engine": ["mlsysim"], "charts": ["altair"]}  # loadPackage follows the lock's depends
@@ -445,6 +467,7 @@ def bundle(out: Path = OUT) -> dict:
     # the runtime's own manifest: what to load, and the lock's digest (a cache-buster for the worker)
     digest = hashlib.sha256((out / "pyodide-lock.json").read_bytes()).hexdigest()[:16]
     manifest = {"pyodide": info["version"], "python": info["python"], "lock": digest, "groups": groups(), "gzip": gzipped,
+                "files": _files_by_group(lock),
                 "bytes": {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file()}}
     (out / "runtime.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     total = sum(p.stat().st_size for p in wheels)

@@ -26,10 +26,9 @@ function main() {
   let restarting = false;
   const stageStart = {};
 
-  // boot.js (async, in <head>) usually started Python already; if it did not load, start here
-  const runtime = window.__mlsysimBoot || new Runtime(page.root);
-  window.__mlsysimBoot = runtime;
-  if (!runtime.worker) runtime.start();
+  // the worker usually started already, from the page's <head>: start() adopts it
+  const runtime = new Runtime(page.root);
+  runtime.start();
 
   const status = new Status(() => {
     status.loading();

@@ -16,7 +16,7 @@ export class Runtime {
   constructor(root, hooks = {}) {
     this.root = root;
     this.hooks = null;
-    this.early = []; // what happened before hooks were attached (boot.js starts before the page is parsed)
+    this.early = []; // what happened before hooks were attached (the worker starts from the page's <head>)
     if (Object.keys(hooks).length) this.attach(hooks);
     this.worker = null;
     this.pending = new Map();
@@ -42,12 +42,20 @@ export class Runtime {
     this.generation += 1;
     const gen = this.generation;
     this.ready = false;
+    // The page's <head> may have started the worker already (an inline script written by
+    // tools/gen_live.py, so Python loads while the page is parsed): adopt it, with its messages.
+    const early = window.__mlsysimEarly;
+    window.__mlsysimEarly = null;
     let worker;
-    try {
-      worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "mlsysim-python" });
-    } catch (err) {
-      this.emit("onFailed", { stage: "runtime", message: `cannot start a Web Worker: ${err.message || err}` });
-      return;
+    if (early && early.worker) {
+      worker = early.worker;
+    } else {
+      try {
+        worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "mlsysim-python" });
+      } catch (err) {
+        this.emit("onFailed", { stage: "runtime", message: `cannot start a Web Worker: ${err.message || err}` });
+        return;
+      }
     }
     this.worker = worker;
     worker.onmessage = (e) => {
@@ -70,12 +78,16 @@ export class Runtime {
     };
     worker.onerror = (e) => {
       if (gen !== this.generation) return;
-      e.preventDefault();
+      if (e.preventDefault) e.preventDefault();
       const message = e.message ? `the Python worker failed: ${e.message}` : "the Python worker could not be loaded (site/live/worker.js)";
       this.failAll(new Error(message));
       this.emit("onFailed", { stage: "runtime", message });
     };
-    worker.postMessage({ type: "init", root: new URL(this.root, document.baseURI).href });
+    if (early && early.worker) {
+      for (const e of early.queue) (e.type === "error" ? worker.onerror : worker.onmessage)(e);
+    } else {
+      worker.postMessage({ type: "init", root: new URL(this.root, document.baseURI).href });
+    }
   }
 
   run(cell, code, values) {

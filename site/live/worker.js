@@ -6,7 +6,7 @@
 // {type: "ready", at}, {type: "failed", stage, message}, {type: "result", id, result, at}.
 // `at` is an absolute time (performance.timeOrigin + now, ms), comparable with the page's.
 
-import { inflateFetch } from "./inflate.js";
+import { inflateFetch, prefetch } from "./inflate.js";
 
 const now = () => performance.timeOrigin + performance.now();
 const post = (m) => self.postMessage(m);
@@ -15,6 +15,7 @@ let py = null;
 let kernel = null;
 let charts = null; // Promise: the chart packages (altair and its dependencies) installed
 let chartGroup = [];
+let chartFiles = null;
 let chartsImported = false;
 let stage = "runtime";
 const queue = [];
@@ -60,6 +61,7 @@ async function init(root) {
       const heads = await Promise.all([wasm + ".gz", wasm].map((u) => fetch(u, { method: "HEAD" }).then((r) => r.ok, () => false)));
       if (!heads.some(Boolean)) throw new Error(`${new URL(wasm).pathname} is missing`);
       inflateFetch(vendor, manifest.gzip);
+      if (manifest.files) prefetch(vendor, manifest.files.engine); // downloads overlap the runtime's start
       // Emscripten reports a runtime that cannot start (a missing or corrupt binary) on stderr
       // and may never settle the promise: fail the stage on that message instead of waiting.
       let abort;
@@ -101,8 +103,10 @@ async function init(root) {
         throw new Error(`${name}: ${why.trim()} (a wheel in site/vendor/pyodide/ is missing or does not match pyodide-lock.json)`);
       }
       chartGroup = manifest.groups.charts;
+      chartFiles = manifest.files && manifest.files.charts;
     });
     await step("engine", async () => {
+      if (chartFiles) prefetch(vendor, chartFiles); // downloads overlap the engine's start and the first cells
       const src = await kernelSource;
       py.FS.writeFile("/home/pyodide/mlsysim_live_kernel.py", src);
       py.runPython("import sys; sys.path.insert(0, '/home/pyodide')\nimport mlsysim_live_kernel\nimport mlsysim.core.units, mlsysim.solvers.roofline");
