@@ -468,7 +468,7 @@ def test_erlang_c_is_a_probability_and_grows_with_load(c, rho):
 @given(st.integers(1, 64), st.floats(0.01, 0.95), st.floats(1e-3, 10), st.floats(0, 2),
        st.one_of(st.just(0.0), st.floats(1e-3, 2)))
 def test_p99_at_least_p50(c, rho, s, ca2, cs2):
-    """Percentiles are ordered (P99 >= P50 >= service time) and latency = wait + service (G/G/c)."""
+    """Percentiles are ordered (P99 >= P50), and mean latency = mean wait + mean service (G/G/c)."""
     lam = rho * c / s
     r = solve_or_reject(mlsysim.TailLatencyModel().solve, lam, s, c, arrival_cv2=ca2, service_cv2=cs2)
     p50, p99 = r.p50_latency.to("s").magnitude, r.p99_latency.to("s").magnitude

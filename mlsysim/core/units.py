@@ -73,9 +73,13 @@ def _dimensionality(name: str):
     return dim
 
 
+_NOUNS = {"information": "size in bytes", "operations": "number of operations", "emissions": "mass of CO2e",
+          "currency": "amount of money", "compute_rate": "compute rate", "dimensionless": "plain number"}
+
+
 def describe_dimension(name: str) -> str:
     """A human name for a dimension, with an example value: ``bandwidth (e.g. '3.35 TB/s')``."""
-    return f"{name.replace('_', ' ')} (e.g. '{DIMENSIONS[name][1]}')"
+    return f"{_NOUNS.get(name, name.replace('_', ' '))} (e.g. '{DIMENSIONS[name][1]}')"
 
 
 def parse_quantity(value, dimension: str, *, allow_zero: bool = False, allow_negative: bool = False):

@@ -235,7 +235,7 @@ def describe(obj) -> dict | None:
             spec = obj.to_dict(validate=VALIDATE_CHARTS)
         except TypeError:
             spec = obj.to_dict()
-        return {"type": "vega", "spec": spec}
+        return {"type": "vega", "spec": name_datasets(spec)}
     if _is_result(obj):
         return {"type": "html", "html": _result_html(obj)}
     if hasattr(obj, "scorecard") and hasattr(obj, "feasibility") and hasattr(obj, "macro"):
@@ -307,6 +307,51 @@ def _memo_classes(fn):
         return iter(box[0])
 
     return _default_wrapper_classes
+
+
+def name_datasets(spec: dict) -> dict:
+    """The same chart with every data set named by its position: ``datasets`` {"d0": rows, ...}.
+
+    Altair names top-level data sets by a hash of their rows and leaves per-layer data inline, so
+    every new value of a slider made a new spec. With positional names, a chart whose rows changed
+    but whose structure did not has the same spec apart from ``datasets``, and site/live/render.js
+    updates the drawn view in place (``view.data(name, rows)``) instead of drawing it again."""
+    if not isinstance(spec, dict):
+        return spec
+    old = spec.get("datasets") or {}
+    datasets: dict = {}
+    renamed: dict = {}
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for k, v in node.items():
+            if k == "data" and isinstance(v, dict):
+                if isinstance(v.get("values"), list) and set(v) == {"values"}:
+                    name = f"d{len(datasets)}"
+                    datasets[name] = v["values"]
+                    out[k] = {"name": name}
+                    continue
+                if set(v) == {"name"} and v["name"] in old:
+                    if v["name"] not in renamed:
+                        renamed[v["name"]] = f"d{len(datasets)}"
+                        datasets[renamed[v["name"]]] = old[v["name"]]
+                    out[k] = {"name": renamed[v["name"]]}
+                    continue
+            out[k] = v if k == "datasets" else walk(v)
+        return out
+
+    new = walk(spec)
+    for name, rows in old.items():  # referenced elsewhere (lookups, transforms): keep them
+        if name not in renamed:
+            datasets[name] = rows
+    new.pop("datasets", None)
+    if datasets:
+        new["datasets"] = datasets
+    return new
 
 
 # ---------------------------------------------------------------- running

@@ -85,19 +85,40 @@ export class Notebook {
     this.request(this.cells.filter((c) => !c.stopped));
   }
 
+  // The cells to run, in page order: the dirty ones and those that read what an earlier one in
+  // the plan assigns (as far as the last run of each cell told us).
+  plan() {
+    const out = [];
+    const assigned = new Set();
+    for (const c of this.cells) {
+      if (this.dirty.has(c) || (!c.stopped && intersects(c.uses, assigned))) {
+        out.push(c);
+        for (const d of c.defines) assigned.add(d);
+      }
+    }
+    return out;
+  }
+
   async flush() {
     if (this.flushing || !this.runtime.ready) return;
     this.flushing = true;
     try {
-      while (this.runtime.ready) {
-        const cell = this.cells.find((c) => this.dirty.has(c)); // the first in page order
-        if (!cell) break;
-        this.dirty.delete(cell);
-        const result = await this.runCell(cell);
-        if (!result) continue;
-        // the cells after this one that read what it assigned run next
-        for (const c of this.cells.slice(this.cells.indexOf(cell) + 1)) {
-          if (!c.stopped && intersects(c.uses, cell.defines)) this.dirty.add(c);
+      while (this.runtime.ready && this.dirty.size) {
+        // all the runs are sent at once: the worker goes from one cell to the next without
+        // waiting for this thread to draw the previous result
+        const plan = this.plan();
+        const values = this.widgets.snapshot();
+        const sent = plan.map((c) => {
+          this.dirty.delete(c);
+          return [c, this.send(c, values)];
+        });
+        for (const [cell, pending] of sent) {
+          const result = await this.receive(cell, pending);
+          if (!result) break; // stopped: the rest of the plan was dropped with the worker
+          // a cell whose names changed (edited code) may pull in cells the plan did not have
+          for (const c of this.cells.slice(this.cells.indexOf(cell) + 1)) {
+            if (!c.stopped && intersects(c.uses, cell.defines) && !plan.includes(c)) this.dirty.add(c);
+          }
         }
       }
     } finally {
@@ -106,20 +127,30 @@ export class Notebook {
     if (!this.dirty.size && this.runtime.ready) this.events.onIdle();
   }
 
-  async runCell(cell) {
-    this.running = cell;
+  send(cell, values) {
     cell.editor.busy(true);
     cell.editor.say("running…");
     cell.el.classList.add("running");
     const asked = performance.now();
-    let result;
-    try {
-      result = await this.runtime.run(cell.id, cell.editor.code, this.widgets.snapshot());
-    } catch (err) {
+    const p = this.runtime.run(cell.id, cell.editor.code, values).then((r) => ({ r, asked }), (err) => ({ err, asked }));
+    return p;
+  }
+
+  async receive(cell, pending) {
+    this.running = cell;
+    const { r: result, err, asked } = await pending;
+    if (err) {
       cell.el.classList.remove("running");
       cell.editor.busy(false);
       this.running = null;
       if (err instanceof Stopped) {
+        for (const c of this.cells) {
+          if (c !== cell && c.el.classList.contains("running")) {
+            c.el.classList.remove("running");
+            c.editor.busy(false);
+            c.editor.say("");
+          }
+        }
         cell.stopped = true;
         cell.editor.say("stopped");
         await render(cell.box, [{ type: "error", ename: "Stopped", evalue: "", traceback: "Stopped: the cell was interrupted and Python restarted.\nThe other cells were run again; press Run to run this one again." }], this.root);

@@ -1,8 +1,9 @@
 // Outputs of a live cell as HTML: printed text, values, result tables, errors with their Python
 // traceback, and Altair charts drawn by vega-embed from the site's own copy (site/vendor/).
 // The markup matches what tools/gen_live.py writes at build time, so the first paint and the
-// live result look alike. A chart that is redrawn keeps its place: the new drawing replaces the
-// old one only once it is complete, so a slider does not make the page jump.
+// live result look alike. A chart that is redrawn keeps its place: when only its data changed the
+// view is updated in place; otherwise the new drawing replaces the old one once it is complete,
+// so a slider does not make the page jump.
 
 const LIBS = ["vega/vega.min.js", "vega-lite/vega-lite.min.js", "vega-embed/vega-embed.min.js"];
 let loading = null;
@@ -43,8 +44,33 @@ function chartLabel(spec) {
   return t ? `Chart: ${t}` : "Chart";
 }
 
+// A chart's spec without its data: when only the data changed (a slider moved a point), the
+// drawn view is updated in place (view.data + runAsync) instead of being built again.
+// (site/live/kernel.py names every data set by its position, so the names are stable.)
+function shape(spec) {
+  return { key: JSON.stringify({ ...spec, datasets: undefined }), names: Object.keys(spec.datasets || {}) };
+}
+
+async function update(canvas, spec, sh) {
+  const view = canvas._view;
+  if (!view || canvas._shape.key !== sh.key || canvas._shape.names.join() !== sh.names.join()) return false;
+  try {
+    for (const name of sh.names) view.data(name, spec.datasets[name]);
+    await view.runAsync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function draw(host, spec, root) {
   await loadVega(root);
+  const sh = shape(spec);
+  const current = host.querySelector(":scope > .live-chart-canvas");
+  if (current && (await update(current, spec, sh))) {
+    host.dataset.drawn = "updated";
+    return;
+  }
   const fresh = el("div", "live-chart-canvas");
   host.append(fresh);
   let result;
@@ -61,6 +87,8 @@ async function draw(host, spec, root) {
     }
   }
   fresh._view = result.view;
+  fresh._shape = sh;
+  host.dataset.drawn = "embedded";
 }
 
 // Replace `box`'s children with the outputs; returns when every chart is drawn.
