@@ -10,7 +10,9 @@ than its inputs (``--force`` runs them all):
                         (``tools/bundle.py``)
 5. ``render``           ``quarto render`` when the Quarto CLI is on PATH, else ``smalldocs render``
 6. ``live_pages``       put each live cell's build-time output, and the runtime's script, into its
-                        page (``tools/gen_live.py``, which also ran the cells in stage 1)
+                        page (``tools/gen_live.py``, which also ran the cells in stage 1); then
+                        ``notebooks``: copy each tutorial's notebook to ``_site/notebooks/`` and link
+                        it from the page (``tools/gen_notebooks.py``)
 7. ``post_render``      point KaTeX at ``site/vendor/katex/``, then fail if any page, stylesheet or
                         script loads anything from another origin or by a root-absolute URL
                         (the site must work offline and under any sub-path)
@@ -370,6 +372,14 @@ def live_pages() -> None:
         say(f"live pages: {n} page(s) wired to the Python runtime")
 
 
+def notebooks() -> None:
+    """Copy each tutorial's notebook (``tools/gen_notebooks.py``, run in stage 1) into
+    ``_site/notebooks/`` and link it from the tutorial's page (idempotent)."""
+    n = _tool_module("gen_notebooks").inject(SITE)
+    if n:
+        say(f"notebooks: {n} tutorial page(s) link their notebook")
+
+
 # ---------------------------------------------------------------- 7. post-render
 
 RESOURCE_TAGS_SRC = {"script", "img", "iframe", "audio", "video", "source", "track", "embed", "input", "frame"}
@@ -517,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("bundle_runtime", lambda: bundle_runtime(args.force)),
                 ("render", lambda: render(args.force, args.renderer)),
                 ("live_pages", live_pages),
+                ("notebooks", notebooks),
             ):
                 t = time.perf_counter()
                 stage()

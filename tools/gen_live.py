@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 # ---------------------------------------------------------------- inject (after rendering)
 
 _BEGIN, _END = "<!--live:begin-->", "<!--live:end-->"
-_STRIP = re.compile(re.escape(_BEGIN) + r".*?" + re.escape(_END), re.S)
+_STRIP = re.compile(re.escape(_BEGIN) + r".*?" + re.escape(_END), re.DOTALL)
 _STRIP_ATTR = re.compile(r' data-live(?:-widget)?="[^"]*"')
 
 
@@ -479,7 +479,7 @@ def inject(site: Path, data: dict | None = None) -> int:
                    "widgets": page["widgets"]}
         blob = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
         head = text.find("</head>")
-        m = re.search(r"<meta charset[^>]*>", text, re.I) or re.search(r"<head[^>]*>", text)
+        m = re.search(r"<meta charset[^>]*>", text, re.IGNORECASE) or re.search(r"<head[^>]*>", text)
         head_open = m.end() if m and m.end() < head else head
         body = text.rfind("</body>")
         if head < 0 or body < 0:

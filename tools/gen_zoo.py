@@ -139,6 +139,40 @@ def source_cell(entry) -> str:
     return f'[source]({url} "{text(tip).replace(chr(34), chr(39))}")'
 
 
+def field_source(entry, field: str):
+    """The source of one field: ``sources.<field>`` when the entry has one (its numbers come from
+    different documents), else the entry's ``[source]``; None when neither has a URL."""
+    per = get(entry, "sources") or {}
+    if not isinstance(per, dict):
+        per = dict(per)
+    for key in (field, field.rsplit(".", 1)[-1]):
+        src = per.get(key)
+        if src is not None and get(src, "url"):
+            return src
+    src = get(entry, "source")
+    return src if get(src, "url") else None
+
+
+def badge(entry, field: str) -> str:
+    """A small superscript "✓ src" link to the source of one number, titled with the document and
+    the date it was retrieved; "" when the entry names no source."""
+    src = field_source(entry, field)
+    if src is None:
+        return ""
+    title = str(get(src, "title") or "source")
+    when = get(src, "retrieved")
+    tip = f"{title}, retrieved {when}" if when else title
+    tip = text(tip).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    per = "per-field " if field_source(entry, field) is not get(entry, "source") else ""
+    return (f'<sup class="src-badge"><a href="{get(src, "url")}" title="{tip}" '
+            f'aria-label="{per}source of {field.rsplit(".", 1)[-1].replace("_", " ")}: {tip}">✓ src</a></sup>')
+
+
+def cited(entry, field: str, shown: str) -> str:
+    """A table value with its source badge (none on a missing value)."""
+    return shown if shown in ("—", "") else shown + badge(entry, field)
+
+
 def table(headers: list[str], rows: list[list[str]], align: str | None = None, wrap: bool = False) -> str:
     """A pipe table; ``align`` has one letter per column, l or r; ``wrap`` lets every cell wrap
     (tables of text rather than numbers)."""
@@ -212,11 +246,11 @@ def hardware_page(entries: list) -> str:
             rows.append([
                 name_cell("hardware", h),
                 str(get(h, "year", "—")),
-                f"{val(peak, rate)} ({prec})" if peak is not None else "—",
-                val(get(h, "memory.capacity"), cap),
-                val(get(h, "memory.bandwidth"), bw),
+                cited(h, "compute.peaks", f"{val(peak, rate)} ({prec})") if peak is not None else "—",
+                cited(h, "memory.capacity", val(get(h, "memory.capacity"), cap)),
+                cited(h, "memory.bandwidth", val(get(h, "memory.bandwidth"), bw)),
                 num(r) if r is not None else "—",
-                val(get(h, "tdp"), power),
+                cited(h, "tdp", val(get(h, "tdp"), power)),
                 source_cell(h),
             ])  # fmt: skip
         body.append(table(
@@ -226,7 +260,7 @@ def hardware_page(entries: list) -> str:
         present = [p for p in PRECISIONS if any(p in peaks_of(h) for h in rows_hw)]
         if present:
             prate = pick_unit([q for h in rows_hw for q in peaks_of(h).values()], ["PFLOP/s", "TFLOP/s", "GFLOP/s", "MFLOP/s"])
-            prows = [[text(get(h, "name") or get(h, "id"))] + [val(peaks_of(h).get(p), prate) for p in present] for h in rows_hw]
+            prows = [[text(get(h, "name") or get(h, "id"))] + [cited(h, "compute.peaks", val(peaks_of(h).get(p), prate)) for p in present] for h in rows_hw]
             body.append(f"Dense peak by precision ({prate}; integer formats in {prate.replace('FLOP', 'OP')}):")
             body.append(table(["Device", *present], prows, "l" + "r" * len(present)))
     return page("Hardware", "Accelerators by tier: dense peaks, memory, bandwidth and ridge points, with sources.", body)
@@ -293,7 +327,7 @@ def models_tables(ms: list) -> list[str]:
                 act = count(get(m, "active_parameter_count")) if e else None
                 heads = f"{get(m, 'heads', '—')} / {get(m, 'kv_heads') or get(m, 'heads', '—')}"
                 rows.append([
-                    name_cell("model", m), num(p / pf) if p else "—",
+                    name_cell("model", m), cited(m, "parameters", num(p / pf)) if p else "—",
                     f"{num(act / pf)} ({k} of {e} experts)" if act else "all (dense)",
                     str(get(m, "layers", "—")), str(get(m, "hidden_dim", "—")), str(get(m, "d_ff") or get(m, "ffn_dim") or "—"),
                     f"{attention(m)} {heads}",
@@ -308,9 +342,9 @@ def models_tables(ms: list) -> list[str]:
         elif kind == "recsys":
             flops = pick_unit([get(m, "flops_per_sample") for m in group if hasattr(get(m, "flops_per_sample"), "to")], ["GFLOP", "MFLOP", "kFLOP"])
             rows = [[
-                name_cell("model", m), num(params(m) / pf) if params(m) else "—",
-                num(count(get(m, "embedding_parameters")) / pf) if count(get(m, "embedding_parameters")) else "—",
-                ops(get(m, "flops_per_sample"), flops), str(get(m, "embedding_lookups_per_sample", "—")), str(get(m, "embedding_dim", "—")), source_cell(m),
+                name_cell("model", m), cited(m, "parameters", num(params(m) / pf)) if params(m) else "—",
+                cited(m, "embedding_parameters", num(count(get(m, "embedding_parameters")) / pf)) if count(get(m, "embedding_parameters")) else "—",
+                cited(m, "flops_per_sample", ops(get(m, "flops_per_sample"), flops)), str(get(m, "embedding_lookups_per_sample", "—")), str(get(m, "embedding_dim", "—")), source_cell(m),
             ] for m in group]  # fmt: skip
             out.append(table(
                 ["Model", f"Parameters ({plabel})", f"Embedding parameters ({plabel})", f"Forward FLOP per sample ({flops})", "Embedding lookups per sample", "Embedding dim", "Source"],
@@ -319,8 +353,8 @@ def models_tables(ms: list) -> list[str]:
         else:
             flops = pick_unit([get(m, "flops_per_sample") for m in group if hasattr(get(m, "flops_per_sample"), "to")], ["GFLOP", "MFLOP", "kFLOP"])
             rows = [[
-                name_cell("model", m), num(params(m) / pf) if params(m) else "—",
-                ops(get(m, "flops_per_sample"), flops), " × ".join(str(d) for d in get(m, "input_shape", [])) or "—", source_cell(m),
+                name_cell("model", m), cited(m, "parameters", num(params(m) / pf)) if params(m) else "—",
+                cited(m, "flops_per_sample", ops(get(m, "flops_per_sample"), flops)), " × ".join(str(d) for d in get(m, "input_shape", [])) or "—", source_cell(m),
             ] for m in group]  # fmt: skip
             out.append(table(["Model", f"Parameters ({plabel})", f"Forward FLOP per sample ({flops})", "Input shape", "Source"], rows, "lrrll"))
     return out
@@ -366,7 +400,7 @@ def systems_page(fabrics: list, nodes: list, clusters: list, hardware: list) -> 
 
     body.append("## Fabrics {#fabrics}")
     if fabrics:
-        rows = [[name_cell("fabric", f), text(get(f, "topology", "—")), val(get(f, "bandwidth"), "Gbit/s"), val(get(f, "latency"), "us"),
+        rows = [[name_cell("fabric", f), text(get(f, "topology", "—")), cited(f, "bandwidth", val(get(f, "bandwidth"), "Gbit/s")), cited(f, "latency", val(get(f, "latency"), "us")),
                  num(get(f, "oversubscription_ratio")) if get(f, "oversubscription_ratio") is not None else "—", source_cell(f)] for f in fabrics]  # fmt: skip
         body.append(table(["Fabric", "Topology", "Port bandwidth (Gbit/s)", "Latency (µs)", "Oversubscription (:1)", "Source"], rows, "llrrrl"))
     else:
@@ -375,8 +409,9 @@ def systems_page(fabrics: list, nodes: list, clusters: list, hardware: list) -> 
     body.append("## Nodes {#nodes}")
     if nodes:
         rows = [[name_cell("node", n), link("hardware.qmd", "hardware", get(n, "accelerator"), hw), str(get(n, "accelerators_per_node", "—")),
-                 val(get(n, "intra_node_bw"), "GB/s"), str(get(n, "nics_per_node", "—")), val(get(n, "nic_bandwidth"), "Gbit/s"),
-                 val(get(n, "power"), "kW"), source_cell(n)] for n in nodes]  # fmt: skip
+                 cited(n, "intra_node_bw", val(get(n, "intra_node_bw"), "GB/s")), str(get(n, "nics_per_node", "—")),
+                 cited(n, "nic_bandwidth", val(get(n, "nic_bandwidth"), "Gbit/s")),
+                 cited(n, "power", val(get(n, "power"), "kW")), source_cell(n)] for n in nodes]  # fmt: skip
         body.append(table(
             ["Node", "Accelerator", "Accelerators", "Scale-up bandwidth per accelerator (GB/s)", "NICs", "NIC bandwidth (Gbit/s)", "Power (kW)", "Source"],
             rows, "llrrrrrl",
@@ -409,15 +444,16 @@ def infra_page(grids: list, datacenters: list) -> str:
     body = ["Electricity grids and datacenters in `mlsysim.Infra`: what a joule costs in money, carbon and water."]
     body.append("## Grids {#grids}")
     if grids:
-        rows = [[name_cell("grid", g), val(get(g, "carbon_intensity"), "gCO2e/kWh"), num(count(get(g, "pue"))) if get(g, "pue") is not None else "—",
-                 val(get(g, "wue"), "L/kWh"), val(get(g, "electricity_price"), "USD/kWh"), source_cell(g)] for g in sorted(grids, key=lambda g: str(get(g, "name", "")))]  # fmt: skip
+        rows = [[name_cell("grid", g), cited(g, "carbon_intensity", val(get(g, "carbon_intensity"), "gCO2e/kWh")),
+                 cited(g, "pue", num(count(get(g, "pue")))) if get(g, "pue") is not None else "—",
+                 cited(g, "wue", val(get(g, "wue"), "L/kWh")), cited(g, "electricity_price", val(get(g, "electricity_price"), "USD/kWh")), source_cell(g)] for g in sorted(grids, key=lambda g: str(get(g, "name", "")))]  # fmt: skip
         body.append(table(["Region", "Carbon intensity (gCO2e/kWh)", "PUE", "WUE (L/kWh)", "Electricity price (USD/kWh)", "Source"], rows, "lrrrrl"))
     else:
         body.append("No entries yet.")
     body.append("## Datacenters {#datacenters}")
     if datacenters:
         rows = [[name_cell("datacenter", d), link("", "grid", get(d, "grid"), grid_by),
-                 num(count(get(d, "pue"))) if get(d, "pue") is not None else "—", source_cell(d)] for d in datacenters]  # fmt: skip
+                 cited(d, "pue", num(count(get(d, "pue")))) if get(d, "pue") is not None else "—", source_cell(d)] for d in datacenters]  # fmt: skip
         body.append(table(["Datacenter", "Grid", "PUE", "Source"], rows, "llrl"))
     else:
         body.append("No entries yet.")

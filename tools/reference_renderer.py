@@ -19,8 +19,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import importlib.util
 import re
 import typing
+from pathlib import Path
 from typing import Union
 
 from plum import dispatch
@@ -159,6 +161,23 @@ def _attribute_docs(griffe_obj) -> dict[str, str]:
     return out
 
 
+def _textbook(name: str) -> str:
+    """The "Textbook and slides" callout of a class that has an entry in mlsysim/data/textbook.toml
+    (``[solvers.<name>]``), written by tools/gen_textbook.py's ``callout``; "" otherwise."""
+    try:
+        from mlsysim import textbook
+
+        if name not in textbook.solvers():
+            return ""
+        spec = importlib.util.spec_from_file_location("_gen_textbook", Path(__file__).resolve().parent / "gen_textbook.py")
+        gen = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(gen)
+        note = textbook.solvers()[name].get("note")
+        return "\n\n" + gen.callout(textbook.chapters_for(name), f"`{name}`" + (f" ({note})" if note else ""), level=2)
+    except Exception:  # the reference must build even if the mapping is broken; tests check it
+        return ""
+
+
 class Renderer(MdRenderer):
     """quartodoc's Markdown renderer, plus real signatures and Fields tables for typed classes."""
 
@@ -180,7 +199,7 @@ class Renderer(MdRenderer):
         text = text.replace(f"```python\n{short}(**raw)\n```\n\n", "", 1)
         table = fields_table(cls, _attribute_docs(el.obj))
         if not table:
-            return text
+            return text + _textbook(short)
         level = "#" * (self.crnt_header_level + 1)
         # quartodoc's own Attributes summary repeats the fields without types or units: drop it
         text = re.sub(rf"\n\n{level} Attributes\n.*?(?=\n\n{level} |\Z)", "", text, count=1, flags=re.S)
@@ -189,5 +208,5 @@ class Renderer(MdRenderer):
         marker = f"\n\n{level} Methods"
         if marker in text:
             head, _, tail = text.partition(marker)
-            return f"{head}\n\n{block}{marker}{tail}"
-        return f"{text}\n\n{block}"
+            return f"{head}\n\n{block}{marker}{tail}" + _textbook(short)
+        return f"{text}\n\n{block}" + _textbook(short)

@@ -29,7 +29,7 @@ import sys
 import time
 import traceback
 
-__all__ = ["run", "analyze", "reset", "describe", "NAMESPACE"]
+__all__ = ["NAMESPACE", "analyze", "describe", "reset", "run"]
 
 NAMESPACE: dict = {}
 VALIDATE_CHARTS = False  # the build validates every chart spec (CPython); the browser skips it for speed

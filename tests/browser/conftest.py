@@ -1,21 +1,13 @@
 """Fixtures for the browser tests: the built site served on a free loopback port by
 tools/serve.py (started and stopped here), and Debian's Chromium driven by Playwright (never
-`playwright install`). Every test here is marked ``browser``."""
+`playwright install`). Every test module here sets ``pytestmark = pytest.mark.browser``."""
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
-
-from livehelp import SITE, CHROMIUM, ARGS, Watched, serve, skip_reason, stop
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
+from livehelp import ARGS, CHROMIUM, SITE, Watched, serve, skip_reason, stop
 
 
 @pytest.fixture(scope="session")

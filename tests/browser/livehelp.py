@@ -8,15 +8,12 @@ came from another origin and nothing was logged as an error.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_site"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from livehelp import READY_TIMEOUT_MS, TUTORIALS, wait_idle
+
+pytestmark = pytest.mark.browser
 
 
 def clean(w) -> None:

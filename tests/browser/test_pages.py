@@ -6,7 +6,10 @@ Pages with live cells are followed until every cell has run, so the runtime's ow
 
 from __future__ import annotations
 
+import pytest
 from livehelp import SITE, Watched, wait_idle
+
+pytestmark = pytest.mark.browser
 
 
 def test_every_page_is_local_and_error_free(browser, site_url):
