@@ -51,8 +51,11 @@ test: setup node chromium
 test-fast: setup
 	$(VPY) -m pytest -m "not browser and not site"
 
-bench: setup
+bench: setup node chromium
+	$(VPY) tools/build_site.py
 	$(VPY) benchmarks/run.py
+	$(VPY) benchmarks/browser.py
+	$(VPY) benchmarks/site_build.py
 
 fuzz: setup
 	$(VPY) tools/fuzz.py --seconds $${FUZZ_SECONDS:-60}

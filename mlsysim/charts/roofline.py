@@ -114,34 +114,38 @@ def roofline(hardware, workloads=(), precision: str = "bf16", *, batch_size: int
     single = len(devices) == 1
     # one device: the roof is dark and each workload has its own colour; several: colour by device
     color = alt.Color("device:N", title="Device", legend=None if single else alt.Legend(orient="bottom"))
-    roof_color = alt.value("#333333") if single else color
-    roof = alt.Chart(alt.Data(values=ceilings)).mark_line().encode(
-        x=x_enc, y=alt.Y("perf:Q", title=y_title, scale=alt.Scale(type="log", domain=[ylo, yhi]),
+    # Layers are built with constructors, not chained methods: every Altair method call deep-copies
+    # the chart, which made a roofline cost ~25 ms in CPython and most of a slider step in the browser.
+    def layer(values, mark, **encoding):
+        return alt.Chart(data=alt.Data(values=values), mark=mark, encoding=alt.FacetedEncoding(**encoding))
+
+    roof_col = alt.ColorValue("#333333") if single else color
+    roof = layer(ceilings, alt.MarkDef(type="line"), x=x_enc,
+                 y=alt.Y("perf:Q", title=y_title, scale=alt.Scale(type="log", domain=[ylo, yhi]),
                          axis=alt.Axis(values=ydecades, format="~s")),
-        color=roof_color, detail="device:N",
-    )
-    ridge_pts = alt.Chart(alt.Data(values=ridges)).mark_point(shape="diamond", size=90, filled=True).encode(
-        x="ridge:Q", y="peak_scaled:Q", color=roof_color,
-        tooltip=[alt.Tooltip("device:N", title="Device"), alt.Tooltip("precision:N", title="Precision"),
-                 alt.Tooltip("ridge:Q", title="Ridge point (FLOP/byte)", format=".3~g"),
-                 alt.Tooltip("peak_scaled:Q", title=f"Dense peak ({unit})", format=".4~g")],
-    )
-    ridge_text = alt.Chart(alt.Data(values=ridges)).mark_text(align="left", dx=6, dy=12, fontSize=11).encode(
-        x="ridge:Q", y="peak_scaled:Q", text="label:N", color=roof_color,
-    )
+                 color=roof_col, detail=alt.Detail("device:N"))
+    ridge_pts = layer(ridges, alt.MarkDef(type="point", shape="diamond", size=90, filled=True),
+                      x=alt.X("ridge:Q"), y=alt.Y("peak_scaled:Q"), color=roof_col,
+                      tooltip=[alt.Tooltip("device:N", title="Device"), alt.Tooltip("precision:N", title="Precision"),
+                               alt.Tooltip("ridge:Q", title="Ridge point (FLOP/byte)", format=".3~g"),
+                               alt.Tooltip("peak_scaled:Q", title=f"Dense peak ({unit})", format=".4~g")])
+    ridge_text = layer(ridges, alt.MarkDef(type="text", align="left", dx=6, dy=12, fontSize=11),
+                       x=alt.X("ridge:Q"), y=alt.Y("peak_scaled:Q"), text=alt.Text("label:N"), color=roof_col)
     layers = [roof, ridge_pts, ridge_text]
     if points:
-        layers.append(alt.Chart(alt.Data(values=points)).mark_point(size=80, filled=True, stroke="white", strokeWidth=1).encode(
-            x="intensity:Q", y="perf:Q",
-            shape=alt.Shape("workload:N", title="Workload", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
-            color=alt.Color("workload:N", title="Workload", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)) if single else color,
+        legend = alt.Legend(orient="bottom", columns=2, labelLimit=320)
+        layers.append(layer(
+            points, alt.MarkDef(type="point", size=80, filled=True, stroke="white", strokeWidth=1),
+            x=alt.X("intensity:Q"), y=alt.Y("perf:Q"),
+            shape=alt.Shape("workload:N", title="Workload", legend=legend),
+            color=alt.Color("workload:N", title="Workload", legend=legend) if single else color,
             tooltip=[alt.Tooltip("workload:N", title="Workload"), alt.Tooltip("device:N", title="Device"),
                      alt.Tooltip("intensity:Q", title="Intensity (FLOP/byte)", format=".3~g"),
                      alt.Tooltip("attainable_scaled:Q", title=f"Attainable ({unit})", format=".4~g"),
                      alt.Tooltip("achieved_scaled:Q", title=f"Achieved ({unit})", format=".4~g"),
                      alt.Tooltip("latency_ms:Q", title="Latency (ms)", format=".4~g"),
                      alt.Tooltip("bottleneck:N", title="Bottleneck")],
-        ))  # fmt: skip
+        ))
     if title is None:
         title = f"Roofline: {', '.join(d.name for d in devices)} ({precision} dense peak)"
-    return alt.layer(*layers).properties(title=title, width=width, height=height)
+    return alt.LayerChart(layer=layers, title=title, width=width, height=height)
