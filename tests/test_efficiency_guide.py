@@ -20,8 +20,6 @@ OUTSIDE = {
                       "lockstep; TensorRT-LLM keeps a larger batch full with in-flight batching",
     "long_context_prefill": "ServingModel runs a static batch (prefill all, then decode); TensorRT-LLM's in-flight "
                             "batching overlaps prefill with decode, so the measured whole-run MFU is higher",
-    "tinyml_interpreter": "no interpreter or kernel-dispatch cost on microcontrollers; with no calibration row for "
-                          "the tiny tier the engine assumes the full int8 peak",
 }
 
 
