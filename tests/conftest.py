@@ -22,3 +22,4 @@ def run_cli(*args, input=None, timeout=60, env=None):
 @pytest.fixture
 def cli():
     return run_cli
+

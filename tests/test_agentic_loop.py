@@ -1,10 +1,13 @@
 """The agentic loop (examples/agentic_loop.py): an MCP client over stdio that repairs a config."""
 
 import asyncio
+
 import importlib.util
 from pathlib import Path
 
 import pytest
+
+from _async import run_async
 
 pytest.importorskip("mcp")
 
@@ -22,7 +25,7 @@ def mod():
 
 def test_loop_runs_end_to_end_over_stdio(mod):
     lines = []
-    t = asyncio.run(asyncio.wait_for(mod.run(MAX_ITERATIONS, echo=lines.append), timeout=180))
+    t = run_async(asyncio.wait_for(mod.run(MAX_ITERATIONS, echo=lines.append), timeout=180))
     text = "\n".join(lines)
     assert "tools:" in text and "evaluate_config" in text
     assert t["passed"], text

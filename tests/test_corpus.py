@@ -10,6 +10,7 @@ stdio with the SDK's client.
 from __future__ import annotations
 
 import asyncio
+
 import contextlib
 import io
 import json
@@ -22,6 +23,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
+from _async import run_async
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
@@ -304,7 +307,7 @@ async def _mcp_calls(calls):
 def mcp_results():
     pytest.importorskip("mcp")
     cases = [c for c in CASES if c["kind"] == "mcp"]
-    results = asyncio.run(asyncio.wait_for(_mcp_calls([(c["tool"], _expand(c["arguments"])) for c in cases]), 300))
+    results = run_async(asyncio.wait_for(_mcp_calls([(c["tool"], _expand(c["arguments"])) for c in cases]), 300))
     return {c["id"]: r for c, r in zip(cases, results)}
 
 

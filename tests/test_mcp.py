@@ -1,16 +1,19 @@
 """The MCP server, driven over stdio by the MCP SDK's own client."""
 
 import asyncio
+
 import json
 import sys
 
 import pytest
 
+from _async import run_async
+
 mcp = pytest.importorskip("mcp")
 
 
 def _run(coro):
-    return asyncio.run(asyncio.wait_for(coro, timeout=60))
+    return run_async(asyncio.wait_for(coro, timeout=60))
 
 
 async def _session(calls):
