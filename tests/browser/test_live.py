@@ -209,3 +209,59 @@ def test_a_missing_runtime_is_reported(browser, broken_site):
     assert "Could not load the Python runtime" in page.inner_text(".live-status")
     assert page.locator(".live-output[data-origin=build]").count() >= 1
     ctx.close()
+
+
+def test_a_missing_lock_entry_is_reported(browser, broken_site):
+    """The lock lists every wheel; without mlsysim's entry the runtime must say what failed."""
+    import json
+
+    from livehelp import Watched
+
+    def drop_entry(py):
+        lock = py / "pyodide-lock.json"
+        data = json.loads(lock.read_text())
+        del data["packages"]["mlsysim"]
+        lock.unlink()
+        lock.write_text(json.dumps(data))
+
+    base = broken_site(drop_entry)
+    ctx = browser.new_context()
+    w = Watched(ctx.new_page(), base)
+    page = w.open("tutorials/hello-roofline.html", ready=False)
+    page.wait_for_function("document.documentElement.dataset.liveFailed", timeout=READY_TIMEOUT_MS)
+    status = page.inner_text(".live-status")
+    assert "mlsysim" in status, status
+    assert page.locator(".live-retry").is_visible()
+    assert "bottleneck:" in output(page, "solve")  # the build-time output stays readable
+    assert not w.foreign()
+    ctx.close()
+
+
+def test_a_worker_crash_is_reported_and_retry_recovers(watched):
+    """An uncaught error inside the worker (a crash) fails the pending cells with a clear message;
+    Retry starts a new worker and the cells run again."""
+    page = watched.open("tutorials/hello-roofline.html")
+    page.evaluate("""() => window.mlsysimLive.runtime.worker.postMessage({type: "run", id: -1, cell: "crash",
+        code: "import js\\njs.eval(\\"setTimeout(() => { throw new Error('simulated worker crash') }, 0)\\")",
+        values: {}})""")
+    page.wait_for_function("document.documentElement.dataset.liveFailed", timeout=READY_TIMEOUT_MS)
+    assert "worker failed" in page.inner_text(".live-status")
+    assert "bottleneck:" in output(page, "solve")
+    watched.errors.clear()  # the simulated crash is logged as an error on purpose
+    page.evaluate("delete document.documentElement.dataset.liveFailed")
+    page.click(".live-retry")
+    wait_idle(page)
+    run_code(page, "solve", "print('alive after the crash')")
+    assert "alive after the crash" in output(page, "solve")
+
+
+def test_the_network_dropping_after_load_keeps_the_page_working(watched):
+    """Once loaded, everything runs locally: going offline must not break a run or a chart."""
+    page = watched.open("tutorials/hello-roofline.html")
+    page.context.set_offline(True)
+    try:
+        run_code(page, "solve", "print('still running offline')")
+        assert "still running offline" in output(page, "solve")
+    finally:
+        page.context.set_offline(False)
+    clean(watched)
