@@ -13,3 +13,13 @@ def test_wall_solver_imports_and_solves(wall):
     cls = getattr(importlib.import_module(module), name)
     assert callable(getattr(cls, "solve", None)), f"{wall.solver} has no solve method"
     assert cls.solve.__doc__, f"{wall.solver}.solve has no docstring"
+
+
+@pytest.mark.parametrize("wall", WALLS, ids=[w.id for w in WALLS])
+def test_every_wall_has_a_running_example(wall, capsys):
+    """The walls page shows each wall's example as a live cell; each must run and print."""
+    import mlsysim
+
+    assert wall.example, f"{wall.id} has no example"
+    exec(wall.example, {"mlsysim": mlsysim})
+    assert capsys.readouterr().out.strip()

@@ -80,7 +80,14 @@ $$
 | What limits it | {w.limit} |
 | Evaluated by | {solver_cell(w.solver, pages)} |
 | Source | {w.citation} |
-"""
+""" + (f"""
+::: {{.live-cell #wall-{w.id.replace('_', '-')}}}
+```python
+import mlsysim
+{w.example}
+```
+:::
+""" if w.example else "")
 
 
 def page(walls) -> str:

@@ -7,7 +7,7 @@ for the walls an evaluation covers, the ratio demand/limit (≥ 1 binds) and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["Wall", "WALLS", "wall", "walls_by_domain"]
 
@@ -24,6 +24,7 @@ class Wall:
     citation: str
     question: str  # the question it answers
     kind: str = "constraint"  # constraint | analysis
+    example: str = ""  # a short runnable example (``mlsysim`` imported): the walls page runs it live
 
 
 WALLS: tuple[Wall, ...] = (
@@ -94,6 +95,111 @@ WALLS: tuple[Wall, ...] = (
          "mlsysim.solvers.sensitivity.SynthesisModel", r"\beta_{\mathrm{req}} = \frac{B}{T_{\mathrm{target}}\,\eta_{\mathrm{mem}}}",
          "Williams et al. 2009 (roofline, inverted)", "What bandwidth or FLOP/s does a target latency need?", kind="analysis"),
 )
+
+#: A runnable example per wall (the walls page shows each as a live cell; tests run them all).
+_EXAMPLES: dict[str, str] = {
+    'compute': (
+        'p = mlsysim.Engine.solve("Llama3_8B", "H100", batch_size=8, seq_len=2048, precision="bf16")\n'
+        'print(p.bottleneck, f"{p.compute_time.to(\'ms\'):~.3f}", f"MFU {p.mfu:.0%}")\n'
+    ),
+    'memory': (
+        'p = mlsysim.Engine.solve("ResNet50", "A100", batch_size=1)\n'
+        'print(p.bottleneck, f"{p.memory_time.to(\'ms\'):~.3f} memory vs {p.compute_time.to(\'ms\'):~.3f} compute")\n'
+    ),
+    'software': (
+        'p = mlsysim.Engine.solve("Llama3_8B", "H100", batch_size=1, seq_len=128)\n'
+        'print(f"MFU {p.mfu:.1%}", p.bottleneck)\n'
+    ),
+    'serving': (
+        'r = mlsysim.ServingModel().solve("Llama3_8B", "H100", seq_len=2048, batch_size=8)\n'
+        'print(f"TTFT {r.ttft.to(\'ms\'):~.0f}, ITL {r.itl.to(\'ms\'):~.1f}, {r.bottleneck}-bound decode")\n'
+    ),
+    'batching': (
+        'r = mlsysim.ServingModel().solve("Llama3_70B", "H100", seq_len=4096, tp_size=4)\n'
+        'print("largest batch that fits:", r.max_batch_size)\n'
+    ),
+    'streaming': (
+        'from mlsysim.solvers.streaming import WeightStreamingModel\n'
+        'r = WeightStreamingModel().solve("Llama3_405B", "H100", precision="fp8")\n'
+        'print(r)\n'
+    ),
+    'tail_latency': (
+        'from mlsysim.solvers.queueing import TailLatencyModel\n'
+        'r = TailLatencyModel().solve(8.0, "100 ms", servers=1)\n'
+        'print(f"P50 {r.p50_latency.to(\'ms\'):~.0f}, P99 {r.p99_latency.to(\'ms\'):~.0f}")\n'
+    ),
+    'ingestion': (
+        'from mlsysim.solvers.data import DataPipelineModel\n'
+        'r = DataPipelineModel().solve("ImageNet1k", model="ResNet50", hardware="H100", accelerators=8, storage_bandwidth="2 GB/s")\n'
+        'print(r)\n'
+    ),
+    'transformation': (
+        'from mlsysim.solvers.data import DataPipelineModel\n'
+        'r = DataPipelineModel().solve("ImageNet1k", model="ResNet50", hardware="H100", accelerators=8, cpu_cores=32)\n'
+        'print(r)\n'
+    ),
+    'locality': (
+        'from mlsysim.solvers.locality import PlacementModel\n'
+        'r = PlacementModel().solve("Production_1K", 256, placement="spread")\n'
+        'print(r)\n'
+    ),
+    'complexity': (
+        'from mlsysim.solvers.scaling import ScalingModel\n'
+        'r = ScalingModel().solve("1e24 FLOP")\n'
+        'print(r)\n'
+    ),
+    'reasoning': (
+        'from mlsysim.solvers.reasoning import ReasoningModel\n'
+        'r = ReasoningModel().solve("Llama3_8B", "H100", reasoning_multiple=8, batch_size=16, qps=10)\n'
+        'print(r)\n'
+    ),
+    'fidelity': (
+        'from mlsysim.solvers.compression import CompressionModel\n'
+        'r = CompressionModel().solve("Llama3_8B", "H100", weight_precision="int4", group_size=128)\n'
+        'print(r)\n'
+    ),
+    'communication': (
+        'r = mlsysim.DistributedModel().solve(model="Llama3_70B", fleet="Frontier_8K", batch_size=2048, tp_size=8, pp_size=4, microbatch_count=16)\n'
+        'print(f"step {r.step_time.to(\'s\'):~.2f}, DP all-reduce {r.dp_communication_latency.to(\'ms\'):~.1f}, MFU {r.mfu:.0%}")\n'
+    ),
+    'fragility': (
+        'r = mlsysim.ReliabilityModel().solve("Frontier_8K", 720, 60)\n'
+        'print(f"fleet MTBF {r.fleet_mtbf.to(\'h\'):~.1f}, P(failure in 30 days) {r.failure_probability:.0%}")\n'
+    ),
+    'multi_tenancy': (
+        'from mlsysim.solvers.locality import SchedulerModel\n'
+        'r = SchedulerModel().solve(64, gpus_per_job=8, job_duration="4 h", utilisation=0.8)\n'
+        'print(r)\n'
+    ),
+    'capital': (
+        'r = mlsysim.EconomicsModel().solve("Production_1K", 3 * 365)\n'
+        'print(f"TCO over 3 years: {r.tco.to(\'USD\').magnitude:,.0f} USD")\n'
+    ),
+    'sustainability': (
+        'r = mlsysim.SustainabilityModel().solve("Production_1K", 30, datacenter="Quebec")\n'
+        'print(f"{r.energy.to(\'MWh\'):~.0f}, {r.carbon.to(\'tCO2e\'):~.1f}")\n'
+    ),
+    'checkpoint': (
+        'r = mlsysim.ReliabilityModel().solve("Frontier_8K", 720, 60)\n'
+        'print(f"checkpoint every {r.checkpoint_interval.to(\'min\'):~.1f}, goodput {r.goodput:.1%}")\n'
+    ),
+    'safety': (
+        'from mlsysim.solvers.safety import SafetyModel\n'
+        'r = SafetyModel().solve("Llama3_70B", "H100", tp_size=4)\n'
+        'print(r)\n'
+    ),
+    'sensitivity': (
+        'from mlsysim.solvers.sensitivity import SensitivityModel\n'
+        'r = SensitivityModel().solve(mlsysim.ServingModel(), "Llama3_8B", "H100", seq_len=1024, target="itl")\n'
+        'print(r)\n'
+    ),
+    'synthesis': (
+        'from mlsysim.solvers.sensitivity import SynthesisModel\n'
+        'r = SynthesisModel().solve("ResNet50", "A100", "0.05 ms", solve_for="bandwidth", batch_size=1)\n'
+        'print(r)\n'
+    ),
+}
+WALLS = tuple(replace(w, example=_EXAMPLES[w.id].rstrip()) for w in WALLS)
 
 _BY_ID = {w.id: w for w in WALLS}
 
