@@ -99,76 +99,125 @@ WALLS: tuple[Wall, ...] = (
 #: A runnable example per wall (the walls page shows each as a live cell; tests run them all).
 _EXAMPLES: dict[str, str] = {
     'compute': (
-        'p = mlsysim.Engine.solve("Llama3_8B", "H100", batch_size=8, seq_len=2048, precision="bf16")\n'
+        'p = mlsysim.Engine.solve(\n'
+        '    "Llama3_8B", "H100", batch_size=8, seq_len=2048, precision="bf16"\n'
+        ')\n'
         'print(p.bottleneck, f"{p.compute_time.to(\'ms\'):~.3f}", f"MFU {p.mfu:.0%}")\n'
     ),
     'memory': (
         'p = mlsysim.Engine.solve("ResNet50", "A100", batch_size=1)\n'
-        'print(p.bottleneck, f"{p.memory_time.to(\'ms\'):~.3f} memory vs {p.compute_time.to(\'ms\'):~.3f} compute")\n'
+        'mem, comp = p.memory_time.to("ms"), p.compute_time.to("ms")\n'
+        'print(p.bottleneck, f"{mem:~.3f} memory vs {comp:~.3f} compute")\n'
     ),
     'software': (
         'p = mlsysim.Engine.solve("Llama3_8B", "H100", batch_size=1, seq_len=128)\n'
         'print(f"MFU {p.mfu:.1%}", p.bottleneck)\n'
     ),
     'serving': (
-        'r = mlsysim.ServingModel().solve("Llama3_8B", "H100", seq_len=2048, batch_size=8)\n'
-        'print(f"TTFT {r.ttft.to(\'ms\'):~.0f}, ITL {r.itl.to(\'ms\'):~.1f}, {r.bottleneck}-bound decode")\n'
+        'r = mlsysim.ServingModel().solve(\n'
+        '    "Llama3_8B", "H100", seq_len=2048, batch_size=8\n'
+        ')\n'
+        'ttft, itl = r.ttft.to("ms"), r.itl.to("ms")\n'
+        'print(f"TTFT {ttft:~.0f}, ITL {itl:~.1f}, {r.bottleneck}-bound decode")\n'
     ),
     'batching': (
-        'r = mlsysim.ServingModel().solve("Llama3_70B", "H100", seq_len=4096, tp_size=4)\n'
+        'r = mlsysim.ServingModel().solve(\n'
+        '    "Llama3_70B", "H100", seq_len=4096, tp_size=4\n'
+        ')\n'
         'print("largest batch that fits:", r.max_batch_size)\n'
     ),
     'streaming': (
         'from mlsysim.solvers.streaming import WeightStreamingModel\n'
+        '\n'
         'r = WeightStreamingModel().solve("Llama3_405B", "H100", precision="fp8")\n'
         'print(r)\n'
     ),
     'tail_latency': (
         'from mlsysim.solvers.queueing import TailLatencyModel\n'
+        '\n'
         'r = TailLatencyModel().solve(8.0, "100 ms", servers=1)\n'
-        'print(f"P50 {r.p50_latency.to(\'ms\'):~.0f}, P99 {r.p99_latency.to(\'ms\'):~.0f}")\n'
+        'p50, p99 = r.p50_latency.to("ms"), r.p99_latency.to("ms")\n'
+        'print(f"P50 {p50:~.0f}, P99 {p99:~.0f}")\n'
     ),
     'ingestion': (
         'from mlsysim.solvers.data import DataPipelineModel\n'
-        'r = DataPipelineModel().solve("ImageNet1k", model="ResNet50", hardware="H100", accelerators=8, storage_bandwidth="2 GB/s")\n'
+        '\n'
+        'r = DataPipelineModel().solve(\n'
+        '    "ImageNet1k",\n'
+        '    model="ResNet50",\n'
+        '    hardware="H100",\n'
+        '    accelerators=8,\n'
+        '    storage_bandwidth="2 GB/s",\n'
+        ')\n'
         'print(r)\n'
     ),
     'transformation': (
         'from mlsysim.solvers.data import DataPipelineModel\n'
-        'r = DataPipelineModel().solve("ImageNet1k", model="ResNet50", hardware="H100", accelerators=8, cpu_cores=32)\n'
+        '\n'
+        'r = DataPipelineModel().solve(\n'
+        '    "ImageNet1k",\n'
+        '    model="ResNet50",\n'
+        '    hardware="H100",\n'
+        '    accelerators=8,\n'
+        '    cpu_cores=32,\n'
+        ')\n'
         'print(r)\n'
     ),
     'locality': (
         'from mlsysim.solvers.locality import PlacementModel\n'
+        '\n'
         'r = PlacementModel().solve("Production_1K", 256, placement="spread")\n'
         'print(r)\n'
     ),
     'complexity': (
         'from mlsysim.solvers.scaling import ScalingModel\n'
+        '\n'
         'r = ScalingModel().solve("1e24 FLOP")\n'
         'print(r)\n'
     ),
     'reasoning': (
         'from mlsysim.solvers.reasoning import ReasoningModel\n'
-        'r = ReasoningModel().solve("Llama3_8B", "H100", reasoning_multiple=8, batch_size=16, qps=10)\n'
+        '\n'
+        'r = ReasoningModel().solve(\n'
+        '    "Llama3_8B", "H100", reasoning_multiple=8, batch_size=16, qps=10\n'
+        ')\n'
         'print(r)\n'
     ),
     'fidelity': (
         'from mlsysim.solvers.compression import CompressionModel\n'
-        'r = CompressionModel().solve("Llama3_8B", "H100", weight_precision="int4", group_size=128)\n'
+        '\n'
+        'r = CompressionModel().solve(\n'
+        '    "Llama3_8B", "H100", weight_precision="int4", group_size=128\n'
+        ')\n'
         'print(r)\n'
     ),
     'communication': (
-        'r = mlsysim.DistributedModel().solve(model="Llama3_70B", fleet="Frontier_8K", batch_size=2048, tp_size=8, pp_size=4, microbatch_count=16)\n'
-        'print(f"step {r.step_time.to(\'s\'):~.2f}, DP all-reduce {r.dp_communication_latency.to(\'ms\'):~.1f}, MFU {r.mfu:.0%}")\n'
+        'r = mlsysim.DistributedModel().solve(\n'
+        '    model="Llama3_70B",\n'
+        '    fleet="Frontier_8K",\n'
+        '    batch_size=2048,\n'
+        '    tp_size=8,\n'
+        '    pp_size=4,\n'
+        '    microbatch_count=16,\n'
+        ')\n'
+        'dp = r.dp_communication_latency.to("ms")\n'
+        'print(\n'
+        '    f"step {r.step_time.to(\'s\'):~.2f}, DP all-reduce {dp:~.1f}, MFU {r.mfu:.0%}"\n'
+        ')\n'
     ),
     'fragility': (
         'r = mlsysim.ReliabilityModel().solve("Frontier_8K", 720, 60)\n'
-        'print(f"fleet MTBF {r.fleet_mtbf.to(\'h\'):~.1f}, P(failure in 30 days) {r.failure_probability:.0%}")\n'
+        'mtbf = r.fleet_mtbf.to("h")\n'
+        'print(\n'
+        '    f"fleet MTBF {mtbf:~.1f}, P(failure in 30 days) {r.failure_probability:.0%}"\n'
+        ')\n'
     ),
     'multi_tenancy': (
         'from mlsysim.solvers.locality import SchedulerModel\n'
-        'r = SchedulerModel().solve(64, gpus_per_job=8, job_duration="4 h", utilisation=0.8)\n'
+        '\n'
+        'r = SchedulerModel().solve(\n'
+        '    64, gpus_per_job=8, job_duration="4 h", utilisation=0.8\n'
+        ')\n'
         'print(r)\n'
     ),
     'capital': (
@@ -176,26 +225,36 @@ _EXAMPLES: dict[str, str] = {
         'print(f"TCO over 3 years: {r.tco.to(\'USD\').magnitude:,.0f} USD")\n'
     ),
     'sustainability': (
-        'r = mlsysim.SustainabilityModel().solve("Production_1K", 30, datacenter="Quebec")\n'
+        'r = mlsysim.SustainabilityModel().solve(\n'
+        '    "Production_1K", 30, datacenter="Quebec"\n'
+        ')\n'
         'print(f"{r.energy.to(\'MWh\'):~.0f}, {r.carbon.to(\'tCO2e\'):~.1f}")\n'
     ),
     'checkpoint': (
         'r = mlsysim.ReliabilityModel().solve("Frontier_8K", 720, 60)\n'
-        'print(f"checkpoint every {r.checkpoint_interval.to(\'min\'):~.1f}, goodput {r.goodput:.1%}")\n'
+        'every = r.checkpoint_interval.to("min")\n'
+        'print(f"checkpoint every {every:~.1f}, goodput {r.goodput:.1%}")\n'
     ),
     'safety': (
         'from mlsysim.solvers.safety import SafetyModel\n'
+        '\n'
         'r = SafetyModel().solve("Llama3_70B", "H100", tp_size=4)\n'
         'print(r)\n'
     ),
     'sensitivity': (
         'from mlsysim.solvers.sensitivity import SensitivityModel\n'
-        'r = SensitivityModel().solve(mlsysim.ServingModel(), "Llama3_8B", "H100", seq_len=1024, target="itl")\n'
+        '\n'
+        'r = SensitivityModel().solve(\n'
+        '    mlsysim.ServingModel(), "Llama3_8B", "H100", seq_len=1024, target="itl"\n'
+        ')\n'
         'print(r)\n'
     ),
     'synthesis': (
         'from mlsysim.solvers.sensitivity import SynthesisModel\n'
-        'r = SynthesisModel().solve("ResNet50", "A100", "0.05 ms", solve_for="bandwidth", batch_size=1)\n'
+        '\n'
+        'r = SynthesisModel().solve(\n'
+        '    "ResNet50", "A100", "0.05 ms", solve_for="bandwidth", batch_size=1\n'
+        ')\n'
         'print(r)\n'
     ),
 }
