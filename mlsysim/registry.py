@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
 from .core.errors import ConfigError, UnknownNameError
 
-__all__ = ["Registry", "Hardware", "Models", "Systems", "Infra", "resolve", "load", "load_file_data", "DATA_DIR"]
+__all__ = ["data_rows", "Registry", "Hardware", "Models", "Systems", "Infra", "resolve", "load", "load_file_data", "DATA_DIR"]
 
 DATA_DIR = Path(__file__).with_name("data")
 _PROVENANCE = ("source", "sources")
@@ -46,6 +47,23 @@ def load_file_data(path: str | Path) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values at the top level, got {type(data).__name__}")
     return data
+
+
+@lru_cache(maxsize=64)
+def data_rows(folder: str) -> tuple[dict, ...]:
+    """All TOML rows of ``mlsysim/data/<folder>/`` (sorted by file name; ``id`` defaults to the file
+    stem; unreadable files skipped), cached: calibration, prices, reliability and other tables."""
+    out = []
+    d = DATA_DIR / folder
+    if d.is_dir():
+        for f in sorted(d.glob("*.toml")):
+            try:
+                data = tomllib.loads(f.read_text("utf-8"))
+            except tomllib.TOMLDecodeError:
+                continue
+            data.setdefault("id", f.stem)
+            out.append(data)
+    return tuple(out)
 
 
 def _prepare(data: dict) -> dict:

@@ -8,10 +8,8 @@ all tiers when its tier has none), and the result says so. Never tuned to a vali
 from __future__ import annotations
 
 import statistics
-import tomllib
 from functools import lru_cache
 
-from ..registry import DATA_DIR
 
 __all__ = ["calibration_rows", "gemm_efficiency", "memory_efficiency", "allreduce_efficiency", "launch_overhead", "Default"]
 
@@ -28,19 +26,11 @@ class Default(tuple):
     source = property(lambda self: self[1])
 
 
-@lru_cache(maxsize=1)
 def calibration_rows() -> tuple[dict, ...]:
-    rows = []
-    folder = DATA_DIR / "calibration"
-    if folder.is_dir():
-        for f in sorted(folder.glob("*.toml")):
-            try:
-                d = tomllib.loads(f.read_text("utf-8"))
-            except tomllib.TOMLDecodeError:
-                continue
-            d.setdefault("id", f.stem)
-            rows.append(d)
-    return tuple(rows)
+    """Every calibration row (``mlsysim/data/calibration/``), cached."""
+    from ..registry import data_rows
+
+    return data_rows("calibration")
 
 
 def _tier_of(hw_id: str) -> str | None:

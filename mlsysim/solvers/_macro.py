@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 import statistics
-import tomllib
 from functools import lru_cache
 
 from ..core.errors import ConfigError
-from ..registry import DATA_DIR
+from ..registry import data_rows
 from ._defaults import Default
 
 __all__ = [
@@ -23,20 +22,9 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=16)
 def rows(folder: str) -> tuple[dict, ...]:
-    """All TOML rows of ``mlsysim/data/<folder>/`` (id defaults to the file stem), cached."""
-    out = []
-    d = DATA_DIR / folder
-    if d.is_dir():
-        for f in sorted(d.glob("*.toml")):
-            try:
-                data = tomllib.loads(f.read_text("utf-8"))
-            except tomllib.TOMLDecodeError:
-                continue
-            data.setdefault("id", f.stem)
-            out.append(data)
-    return tuple(out)
+    """All TOML rows of ``mlsysim/data/<folder>/`` (``registry.data_rows``)."""
+    return data_rows(folder)
 
 
 _SI = {"time": "s", "information": "B", "bandwidth": "B/s", "power": "W", "currency": "USD",
