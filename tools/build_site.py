@@ -194,8 +194,10 @@ def generate_pages(force: bool) -> None:
         say(f"_version.yml: mlsysim {ver}")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    for path in generators():
-        mod = load_generator(path)
+    # ORDER (default 50) sequences generators that read pages others write: gen_live runs the live
+    # cells of every page, generated ones (the walls page) included, so it runs last
+    mods = sorted(((load_generator(p), p) for p in generators()), key=lambda mp: (getattr(mp[0], "ORDER", 50), mp[1].name))
+    for mod, path in mods:
         rel = path.relative_to(ROOT).as_posix()
         inputs = expand([*mod.INPUTS, rel, THIS])
         outputs = [ROOT / o for o in mod.OUTPUTS]

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "site" / "live" / "kernel.py"
 OUT = ROOT / "site" / "_generated" / "live" / "outputs.json"
 PAGES = ["tutorials/*.qmd", "site/*.qmd"]
+ORDER = 90  # after the generators that write pages (tools/gen_walls.py): it runs their live cells too
 
 INPUTS = [*PAGES, "site/live/kernel.py", "mlsysim/**/*.py", "mlsysim/data/**", "package.json"]
 OUTPUTS = [OUT.relative_to(ROOT).as_posix()]
