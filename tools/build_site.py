@@ -253,6 +253,18 @@ def npm_dependencies() -> dict[str, str]:
     return json.loads(pkg.read_text(encoding="utf-8")).get("dependencies", {}) if pkg.exists() else {}
 
 
+PYODIDE_CDN = re.compile(r"https://cdn\.jsdelivr\.net/pyodide/v\$\{\w+\}/full/")
+
+
+def localize_pyodide(path: Path) -> None:
+    """Pyodide's loader falls back to its CDN when no indexURL is given; the site always gives a
+    local one, and the vendored copy must not even name another origin: point the fallback at
+    the loader's own folder."""
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        path.write_text(PYODIDE_CDN.sub("./", text), encoding="utf-8")
+
+
 def copy_assets(force: bool) -> None:
     """Copy the files in ``ASSETS`` of every npm dependency into ``site/vendor/<package>/``."""
     deps = npm_dependencies()
@@ -292,6 +304,8 @@ def copy_assets(force: bool) -> None:
         lic = next((p for p in (nm / name).glob("LICENSE*") if p.is_file()), None)
         if lic:
             shutil.copy(lic, dest / "LICENSE.txt")
+        if name == "pyodide":
+            localize_pyodide(dest / "pyodide.mjs")
     done("assets", started)
     say(f"site/vendor/: {count} files from {len(deps)} npm packages")
 
