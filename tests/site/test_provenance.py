@@ -4,21 +4,11 @@ Source freshness report (tools/gen_provenance.py) with a configurable age."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_site"
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(f"_t_{name}", ROOT / "tools" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from _sitehelp import ROOT, SITE, _tool
 
 
 @pytest.fixture(scope="module")

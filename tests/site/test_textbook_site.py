@@ -3,23 +3,12 @@ the architecture page, the solver guide's chapter table, and each solver's refer
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from mlsysim import textbook
-
-ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_site"
-built = pytest.mark.skipif(not (SITE / "index.html").exists(), reason="_site/ is not built: run `make site` first")
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(f"_t_{name}", ROOT / "tools" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from _sitehelp import ROOT, SITE, _tool, built
 
 
 def test_layer_callouts_follow_the_data():
