@@ -3,7 +3,6 @@ the architecture page, the solver guide's chapter table, and each solver's refer
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
