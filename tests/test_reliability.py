@@ -88,3 +88,29 @@ def test_bad_input_one_line(args, kw, field):
     with pytest.raises(ConfigError) as e:
         R.solve("Frontier_8K", *args, **kw)
     assert field in str(e.value) and "\n" not in str(e.value)
+
+
+def test_research_cluster_node_rate_is_per_node_series():
+    # Kokolis et al. 2025 (arXiv 2410.21680): job MTTF = 1/(N_nodes r_f); RSC-1 r_f = 6.50 per 1000
+    # node-days reproduces the paper's projections (1.8 h at 16,384 GPUs, 0.23 h at 131,072)
+    from mlsysim.solvers.reliability import default_dataset
+
+    for nodes, hours in ((2048, 1.8), (16384, 0.23)):
+        r = R.solve(Fleet(name="a100", node="DGX_A100", count=nodes), 10, 60, dataset="kokolis_rsc1")
+        assert r.fleet_mtbf.to("h").magnitude == pytest.approx(24 / (nodes * 6.5e-3), rel=1e-3)  # MTBF row rounded to 3692 h
+        assert r.fleet_mtbf.to("h").magnitude == pytest.approx(hours, rel=0.03)
+        assert r.node_mtbf.to("day").magnitude == pytest.approx(1000 / 6.5, rel=1e-3)
+    # an all-cause node rate has no split by cause, and is never the default for A100
+    with pytest.raises(ConfigError, match="scope"):
+        R.solve(Fleet(name="a100", node="DGX_A100", count=128), 10, 60, dataset="kokolis_rsc2", scope="hardware")
+    assert default_dataset("A100")[0] == "a100"
+
+
+def test_default_a100_node_rate_per_1000_node_days():
+    # default A100 rates per node: 8 GPUs at 43,008 h (BLOOM) + host 2,058 h (OPT) + Llama 3's
+    # non-hardware causes per GPU-hour: about 17 failures per 1000 node-days, and M = node MTBF / N_nodes
+    f = Fleet(name="a100", node="DGX_A100", count=128)
+    r = R.solve(f, 10, 60)
+    per_1000 = 1000 * 24 / r.node_mtbf.to("h").magnitude
+    assert per_1000 == pytest.approx(17.0, abs=0.5)
+    assert r.fleet_mtbf.to("h").magnitude == pytest.approx(r.node_mtbf.to("h").magnitude / 128)

@@ -97,3 +97,22 @@ def test_result_frozen_and_json():
         r.latency = 1
     d = json.loads(json.dumps(r.to_dict()))
     assert d["latency"]["unit"] == "ms" and d["bottleneck"] in ("Compute", "Memory", "Overhead")
+
+
+def test_edge_gpu_batch1_pays_one_launch_per_fused_layer():
+    """A fused CNN engine launches one kernel per layer (CNNWorkload.layers); on a Jetson each costs
+    the edge tier's measured launch interval, added to the roofline time."""
+    from mlsysim.solvers import _defaults
+
+    d = _defaults.launch_overhead("JetsonAGXOrin", "edge")
+    assert d.value == pytest.approx(3.5e-6) and "launch_jetson_orin_nano_empty_kernel" in d.source
+    r = SingleNodeModel().solve("ResNet50", "JetsonAGXOrin", batch_size=1, precision="int8", compute_unit="gpu")
+    assert mlsysim.Models.get("ResNet50").layers == 56
+    assert r.overhead_time.to("s").magnitude == pytest.approx(56 * 3.5e-6)
+    t = max(r.compute_time, r.memory_time) + r.overhead_time
+    assert r.latency.to("s").magnitude == pytest.approx(t.to("s").magnitude)
+    assert any("56 kernel boundaries" in a for a in r.assumptions)
+
+
+def test_cnn_without_layer_count_has_no_launch_term(chip, net):
+    assert Engine.solve(net, chip, batch_size=1).overhead_time.magnitude == 0

@@ -88,3 +88,67 @@ def test_bad_inputs(kw, msg):
 def test_non_transformer_rejected():
     with pytest.raises(ConfigError, match="transformer"):
         S.solve("ResNet50", "H100")
+
+
+# ---- in-flight (continuous) batching -------------------------------------------------------------
+
+from mlsysim.solvers.serving import inflight_schedule  # noqa: E402
+
+
+def test_batching_is_static_by_default_and_checked():
+    r = S.solve("Llama3_8B", "H100", seq_len=128, batch_size=8, output_len=64)
+    assert r.batching == "static" and r.max_num_tokens == 8 * 128 and r.prefill_chunks == 1 and r.kv_cache_fraction == 1.0
+    assert r.throughput.magnitude == pytest.approx(8 / r.itl.to("s").magnitude)
+    with pytest.raises(ConfigError, match="batching"):
+        S.solve("Llama3_8B", "H100", seq_len=128, batch_size=8, output_len=64, batching="dynamic")
+
+
+def test_inflight_schedule_conserves_slots_and_tokens():
+    # every slot is either decoding or holding a prompt being prefilled (Little's law)
+    sch = inflight_schedule(300, 128, 2048, 8192)
+    assert sch["n_p"] == 1
+    assert sch["b_d"] + sch["lam"] * sch["n_p"] == pytest.approx(300)
+    assert sch["P"] == pytest.approx(sch["lam"] * 128)
+    assert sch["q"] * sch["L"] == pytest.approx(sch["P"])  # prompt loads carry the mean prompt tokens
+    long = inflight_schedule(40, 20000, 2000, 8192)  # a 20k prompt needs 3 chunks of the budget
+    assert long["n_p"] == 3 and long["chunk"] <= 8192 - long["b_d"] + 1e-9
+    # the token budget caps admissions: lambda <= N / (s + o - 1)
+    capped = inflight_schedule(4096, 2048, 128, 2048)
+    assert capped["lam"] == pytest.approx(2048 / (2048 + 127))
+
+
+def test_inflight_max_batch_is_the_kv_pool_over_the_whole_request():
+    # TensorRT-LLM: KV pool = 0.9 x (memory - weights - activations of one max_num_tokens iteration);
+    # a request is admitted with the KV of its prompt and all its output (GUARANTEED_NO_EVICT)
+    r = S.solve("Llama3_8B", "H100", seq_len=1000, output_len=1000, batch_size=1, precision="fp8", batching="inflight")
+    cap, w = r.memory_capacity.to("B").magnitude, r.weights_per_device.to("B").magnitude
+    act = r.activation_per_device.to("B").magnitude
+    kv_tok = 32 * 2 * 8 * 128 * 1  # fp8 KV, 8 KV heads
+    assert r.max_num_tokens == 8192 and r.kv_cache_fraction == 0.9
+    assert r.max_batch_size == int(0.9 * (cap - w - act) // (2000 * kv_tok))
+    half = S.solve("Llama3_8B", "H100", seq_len=1000, output_len=1000, batch_size=1, precision="fp8",
+                   batching="inflight", kv_cache_fraction=0.45)
+    assert half.max_batch_size == pytest.approx(r.max_batch_size / 2, abs=1)
+    assert not S.solve("Llama3_8B", "H100", seq_len=1000, output_len=1000, batch_size=r.max_batch_size + 1,
+                       precision="fp8", batching="inflight").feasible
+
+
+def test_inflight_batch1_is_close_to_static():
+    # one slot: nothing to overlap the prompt with, so the run is prefill then decode, as static
+    kw = dict(seq_len=512, output_len=256, batch_size=1, precision="fp8")
+    st = S.solve("Llama3_8B", "H100", **kw)
+    fl = S.solve("Llama3_8B", "H100", batching="inflight", **kw)
+    static_tps = 256 / (st.ttft.to("s").magnitude + 256 * st.itl.to("s").magnitude)
+    assert fl.throughput.to("token/s").magnitude == pytest.approx(static_tps, rel=0.03)
+
+
+def test_inflight_prompt_shares_the_weight_reads_of_the_decode_step():
+    # an iteration carrying a whole prompt and the decode tokens of the other sequences reads the
+    # weights once: cheaper than a separate prefill pass plus a separate decode step
+    kw = dict(seq_len=2000, output_len=2000, precision="fp8")
+    fl = S.solve("Llama3_8B", "H100", batch_size=64, batching="inflight", **kw)
+    assert fl.prefill_chunks == 1 and fl.batching == "inflight"
+    alone = S.solve("Llama3_8B", "H100", batch_size=1, **kw).ttft.to("s").magnitude
+    decode = S.solve("Llama3_8B", "H100", batch_size=64, **kw).itl.to("s").magnitude
+    assert fl.ttft.to("s").magnitude < alone + decode
+    assert any("in-flight" in a for a in fl.assumptions)

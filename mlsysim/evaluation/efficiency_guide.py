@@ -14,6 +14,10 @@ Data: ``mlsysim/data/efficiency_regimes/<id>.toml``, one file per regime::
     mode = "serving"                    # training | inference | serving
     seq_len = 5  output_len = 200       # optional: tp_size, pp_size, nodes, fabric, microbatch_size,
                                         #   activation_recomputation, attention
+    # serving only, optional: batching = "inflight" (continuous batching; default "static"),
+    #   batch_size = "max" (the largest batch whose KV fits: ServingResult.max_batch_size of a
+    #   batch-1 call, the rule the validation adapter uses for offline max-throughput runs),
+    #   max_num_tokens = 8192 or "trtllm-bench" (the token budget trtllm-bench derives itself)
 
     [[measurements]]                    # a published measurement, turned into an MFU
     case = "gptfast_llama2_7b_bf16_1gpu_a100_330w"   # a validation case: value, device, source from there
@@ -207,41 +211,62 @@ def regime(name: str) -> Regime:
 
 
 def serving_run_mfu(result, model, hardware) -> float:
-    """MFU of a whole serving run: 2·P·(s + o)·B / (T_e2e · n_tp · peak).
+    """MFU of a whole serving run: 2·P·(s + o)·(requests/s) / (n_tp · peak).
 
     The same convention as the guide's serving measurements: two FLOPs per parameter for every
-    prompt and generated token, attention excluded; T_e2e = TTFT + o·ITL from ``ServingModel``.
+    prompt and generated token, attention excluded. Static batching: B requests per
+    T_e2e = TTFT + o·ITL; in-flight batching: the steady-state output tokens/s over o.
     """
     from ..solvers._inputs import as_model
 
-    tokens = result.seq_len + (result.output_len or 0)
-    flops = 2.0 * as_model(model).total_parameters * tokens * result.batch_size
-    return flops / (result.e2e_latency.to("s").magnitude * result.tp_size * _peak(hardware, result.precision))
+    out = result.output_len or 0
+    tokens = result.seq_len + out
+    if getattr(result, "batching", "static") == "inflight" and out:
+        rate = result.throughput.to("token/s").magnitude / out
+    else:
+        rate = result.batch_size / result.e2e_latency.to("s").magnitude
+    flops = 2.0 * as_model(model).total_parameters * tokens * rate
+    return flops / (result.tp_size * _peak(hardware, result.precision))
 
 
-_DIST_KEYS = ("tp_size", "pp_size", "microbatch_size", "activation_recomputation", "sequence_parallel", "attention", "seq_len")
+_DIST_KEYS = ("tp_size", "pp_size", "microbatch_size", "activation_recomputation", "sequence_parallel", "attention", "seq_len",
+              "kernel_fusion", "dropout")
 
 
 def predict(r: Regime | str) -> Prediction:
     """The engine's MFU, with its default efficiencies, for the regime's representative configuration."""
     r = regime(r) if isinstance(r, str) else r
     rep = dict(r.representative)
-    model, hw, b, prec, mode = rep["model"], rep["hardware"], int(rep["batch_size"]), rep["precision"], rep["mode"]
+    model, hw, prec, mode = rep["model"], rep["hardware"], rep["precision"], rep["mode"]
     if mode == "serving":
-        from ..solvers.serving import ServingModel
+        from ..solvers.serving import ServingModel, trtllm_bench_settings
 
-        kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size") if k in rep}
+        kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size", "batching", "max_num_tokens") if k in rep}
+        note, max_bs = "", None
+        if kw.get("max_num_tokens") == "trtllm-bench":  # the settings trtllm-bench derives itself
+            kw.pop("max_num_tokens")
+            probe = ServingModel().solve(model, hw, batch_size=1, precision=prec, **kw)
+            max_bs, kw["max_num_tokens"] = trtllm_bench_settings(probe, probe.seq_len, probe.output_len)
+            note += " [max_num_tokens by trtllm-bench's rule]"
+        if rep["batch_size"] == "max":  # the largest batch whose KV fits (the validation adapter's rule)
+            b = ServingModel().solve(model, hw, batch_size=1, precision=prec, **kw).max_batch_size
+            b = min(b, max_bs) if max_bs else b
+            note += " [batch = max_batch_size of the batch-1 call]"
+        else:
+            b = int(rep["batch_size"])
         res = ServingModel().solve(model, hw, batch_size=b, precision=prec, **kw)
         args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
         return Prediction(r.id, serving_run_mfu(res, model, hw),
-                          f"ServingModel().solve({model!r}, {hw!r}, batch_size={b}, precision={prec!r}, {args})",
+                          f"ServingModel().solve({model!r}, {hw!r}, batch_size={b}, precision={prec!r}, {args}){note}",
                           {"decode_mfu": res.decode_mfu, "prefill_mfu": res.prefill_mfu, "bottleneck": res.bottleneck,
                            "e2e_latency_s": res.e2e_latency.to("s").magnitude, "feasible": res.feasible})
+    b = int(rep["batch_size"])
     if mode == "training" and rep.get("nodes"):
         from ..config import config_from_dict
         from ..solvers.distributed import DistributedModel
 
-        hw_section = {"name": hw, "nodes": int(rep["nodes"])} | ({"fabric": rep["fabric"]} if rep.get("fabric") else {})
+        hw_section = ({"name": hw, "nodes": int(rep["nodes"])} | ({"fabric": rep["fabric"]} if rep.get("fabric") else {})
+                      | ({"accelerators_per_node": int(rep["accelerators_per_node"])} if rep.get("accelerators_per_node") else {}))
         fleet = config_from_dict({"workload": {"name": model, "mode": "training", "batch_size": b},
                                   "hardware": hw_section}, where="representative").fleet
         kw = {k: rep[k] for k in _DIST_KEYS if k in rep}

@@ -92,13 +92,73 @@ def _runtime_key(name) -> str:
     return re.sub(r"v?\d+$", "", t) or t
 
 
+#: words that mark a kernel library as unconfirmed in a runtime description
+_UNSTATED = ("not confirmed", "unconfirmed", "not stated", "unknown", "whether")
+
+
+@lru_cache(maxsize=256)
+def runtime_family(name) -> str | None:
+    """The kernel-library family of a microcontroller runtime, parsed from its name by this rule
+    (lower case, first match wins): 'x-cube-ai' (X-CUBE-AI, STM32Cube.AI); 'microtvm+cmsis-nn' or
+    'microtvm' (microTVM); for TensorFlow Lite Micro ('tflm', 'tflite-micro', 'tensorflow lite
+    micro', 'tensorflow lite for microcontrollers', 'esp-tflite-micro') the kernel library it names:
+    'tflm+esp-nn' (ESP-NN), 'tflm+cmsis-nn' (CMSIS-NN), 'tflm-reference' (reference kernels), else
+    'tflm' (library not stated; also when the name says the library is not confirmed or unknown).
+    None for any other runtime. The family is the key calibration rows are matched on: one runtime's
+    kernels differ from another's several-fold on the same core (ESP32-S3 person detection: 2300 ms
+    reference against 54 ms with ESP-NN, espressif/esp-tflite-micro README)."""
+    t = str(name or "").lower()
+    if not t:
+        return None
+    if "x-cube-ai" in t or "xcubeai" in t or "cube.ai" in t:
+        return "x-cube-ai"
+    def lib(*keys) -> bool:
+        return any(k in t for k in keys)
+
+    if "microtvm" in t:
+        return "microtvm+cmsis-nn" if lib("cmsis-nn", "cmsis_nn", "cmsisnn") else "microtvm"
+    if not lib("tflm", "tflite-micro", "tflite micro", "tensorflow lite micro", "tensorflow lite for micro",
+               "tensorflowlite"):
+        return None
+    if lib(*_UNSTATED):
+        return "tflm"
+    if lib("esp-nn", "esp_nn", "espnn"):
+        return "tflm+esp-nn"
+    if lib("cmsis-nn", "cmsis_nn", "cmsisnn"):
+        return "tflm+cmsis-nn"
+    if "reference" in t:
+        return "tflm-reference"
+    return "tflm"
+
+
+#: runtime families that run a network on one core. TensorFlow Lite Micro invokes the operators one
+#: after another on the calling task (tflite-micro micro_interpreter_graph.cc,
+#: MicroInterpreterGraph::InvokeSubgraph); ESP-NN splits a kernel over both ESP32-S3 cores only after
+#: esp_nn_dual_core_enable() (espressif/esp-nn include/esp_nn_multicore.h: 'Opt in to dual-core
+#: kernel splitting').
+SINGLE_CORE_RUNTIMES = ("tflm", "tflm+esp-nn", "tflm+cmsis-nn", "tflm-reference")
+
+
+def runtime_unit(hw, runtime) -> str | None:
+    """The compute unit a runtime runs on when the call names none: ``"core"`` (one core's peaks,
+    ``HardwareNode.compute_units['core']``) for a single-threaded runtime (``SINGLE_CORE_RUNTIMES``)
+    on a device that lists a per-core unit; None (the whole device) otherwise."""
+    if runtime_family(runtime) in SINGLE_CORE_RUNTIMES and "core" in (getattr(hw, "compute_units", None) or {}):
+        return "core"
+    return None
+
+
 def runtime_matches(row_runtime, runtime) -> bool:
     """A row stating a runtime applies only to calls with that runtime; a row stating none applies
-    to every call."""
+    to every call. Two microcontroller runtimes match when their kernel-library families
+    (``runtime_family``) are equal."""
     if not row_runtime:
         return True
     if not runtime:
         return False
+    fa, fb = runtime_family(row_runtime), runtime_family(runtime)
+    if fa and fb:
+        return fa == fb
     a, b = _runtime_key(row_runtime), _runtime_key(runtime)
     return bool(a) and (a in b or b in a)
 
@@ -113,9 +173,15 @@ def _lookup(quantity: str, hw_id: str | None, tier: str | None, precision: str |
     achievable fraction of a microcontroller's MAC peak (a few tens of percent, set by
     instruction issue) has nothing to do with a datacenter GPU's (80-90%), and a median over all
     tiers would be dominated by the datacenter rows. Rows that name a runtime (microcontroller
-    kernels: X-CUBE-AI, microTVM with CMSIS-NN, TFLM) apply only to calls that state that runtime."""
+    kernels: X-CUBE-AI, microTVM with CMSIS-NN, TFLM) apply only to calls that state that runtime,
+    and take precedence: when rows of the call's runtime family (``runtime_family``) exist for this
+    device or its core family, only they are used; otherwise the rows that name no runtime are."""
     rows = [r for r in calibration_rows() if r.get("quantity") == quantity and _fraction(r) is not None
             and runtime_matches(r.get("runtime"), runtime)]
+    if runtime_family(runtime) and hw_id:  # the runtime's own rows first (its kernels, this core)
+        named, fam0 = [r for r in rows if r.get("runtime")], core_family(hw_id)
+        if any(r.get("hardware") == hw_id or (fam0 and _row_core_family(r) == fam0) for r in named):
+            rows = named
     sixteen = {"bf16", "fp16"}
     if hw_id:
         mine = [r for r in rows if r.get("hardware") == hw_id]

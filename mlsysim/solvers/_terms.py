@@ -117,7 +117,10 @@ def model_terms(m) -> dict:
             "flops": flops,
             "act_elems": float(m.activation_elements) if m.activation_elements is not None else None,
             "input_elems": float(_prod(m.input_shape)) if m.input_shape else 0.0,
-            "kernels": 2 * m.layers if m.layers else 0,
+            # kernels of a fused inference engine: one per layer the model lists (``layers``: convolution or
+            # matmul with its bias, folded BatchNorm and activation fused in, as TensorRT, ONNX Runtime
+            # and torch.compile emit them; pools and the classifier are layers of their own)
+            "kernels": m.layers if m.layers else 0,
             "emb_bytes_elems": 0.0,
         }
         if kind == "recsys":

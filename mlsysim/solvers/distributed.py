@@ -42,16 +42,21 @@ eager mode) adds the HBM traffic of unfused RMSNorm, rotary embedding, SwiGLU an
 counted operator by operator (``eager_extra_bytes``; checked against TorchTitan's torch.compile
 gain, calibration row ``eager_fusion_torchtitan_llama31_8b_h100``), and PyTorch's foreach AdamW.
 
+Communication hidden behind compute is not free: while a collective runs beside them the compute
+kernels progress 1/(1+σ) slower (NCCL kernels take SMs and HBM bandwidth), so a layer with C of
+compute and X of overlapped communication takes max(X, C + σ·min(X, C)) (``overlapped``; σ =
+0.189, the average slowdown measured in arXiv 2507.03114, calibration row
+``overlap_slowdown_compute_comm_arxiv2507``). It applies to the FSDP gathers and reduce-scatters,
+the HSDP replica all-reduce and the DP gradient reduction alike.
+
 Missing physics, stated: clocks are not reduced under power limits beyond what the GEMM
 measurement saw (H100 bf16 has no steady-state large-GEMM row, so its MAMF burst rate is used);
-communication does not slow concurrent compute (NCCL kernels take SMs and HBM bandwidth); CPU
-(Python, hooks, allocator) overheads, stragglers, data loading and checkpointing are not
+CPU (Python, hooks, allocator) overheads, stragglers, data loading and checkpointing are not
 counted. Megatron-class runs of 7B-1T models (Narayanan et al. 2021, Korthikanti et al. 2022,
-NeMo 24.07 FP8, Llama 3 405B) and PyTorch FSDP runs on A100 (IBM, llm-foundry) fall within 25%
-(most within 15%); PyTorch FSDP runs on H100 (IBM, llm-foundry) are still 31-50% optimistic: IBM
-measured about 10% exposed network on its H100 cluster, and a residual that behaves like extra
-memory-bound traffic (about 0.4-0.7 kB per hidden element per layer and token, on A100 too) has
-no sourced mechanism yet.
+NeMo 24.07 FP8, Llama 3 405B), PyTorch FSDP runs on A100 (IBM, llm-foundry) and IBM's Llama 2 70B
+on H100 fall within 25%; the other PyTorch FSDP runs on H100 (IBM 7B, llm-foundry 7B and 70B) are
+still 29-38% optimistic: a residual of about 0.3 s per 8-12k-token microbatch of a 7B model, seen
+on A100 as well and in single-node runs with little communication, has no sourced mechanism yet.
 """
 
 from __future__ import annotations
@@ -69,7 +74,8 @@ from .training_memory import (ATTENTION, RECOMPUTE, activation_per_token_terms, 
                               memory_terms, overflow_term, state_bytes_per_parameter)
 
 __all__ = ["DistributedModel", "DistributedResult", "pipeline_bubble", "pipeline_step_time", "model_context",
-           "Plan", "evaluate", "layer_times", "dp_exposed"]
+           "Plan", "evaluate", "layer_times", "dp_exposed", "fsdp_exposed", "overlapped",
+           "overlap_slowdown"]
 
 SCHEDULES = ("1f1b", "interleaved")
 LAYOUTS = ("uniform", "balanced")
@@ -98,14 +104,37 @@ def pipeline_step_time(t_stage: float, p: int, m: int, v: int = 1) -> float:
     return (m + ((p - 1) / v if p > 1 else 0.0)) * t_stage
 
 
-def dp_exposed(t_dp: float, chunks: float, exposed_chunks: float, window: float, fraction: float | None) -> float:
+def dp_exposed(t_dp: float, chunks: float, exposed_chunks: float, window: float, fraction: float | None,
+               slowdown: float = 0.0) -> float:
     """Exposed data-parallel time. Layer-wise overlap (Megatron-Core): all but ``exposed_chunks``
     of ``chunks`` layer-sized pieces hide behind compute, never more than the compute window:
-    T_exp = T_DP − min(T_DP·(1 − k/n), W). With an explicit ``fraction`` f: T_DP − min(f·T_DP, W)."""
+    T_exp = T_DP − min(T_DP·(1 − k/n), W). With an explicit ``fraction`` f: T_DP − min(f·T_DP, W).
+    The hidden part H = min(·, W) still costs σ·H (``slowdown`` σ, see ``overlap_slowdown``): the
+    communication kernels take SMs and HBM bandwidth from the compute they run beside."""
     if t_dp <= 0:
         return 0.0
     hideable = t_dp * (fraction if fraction is not None else max(0.0, 1.0 - exposed_chunks / max(chunks, 1.0)))
-    return t_dp - min(hideable, window)
+    hidden = min(hideable, window)
+    return t_dp - hidden + slowdown * hidden
+
+
+def overlapped(comm: float, compute: float, slowdown: float = 0.0) -> float:
+    """Time of ``compute`` with ``comm`` running beside it on other streams: while the collective runs
+    the compute kernels progress at 1/(1+σ) of their rate (the NCCL kernels occupy SMs and HBM
+    bandwidth), so T = max(comm, compute + σ·min(comm, compute)) (σ: ``overlap_slowdown``)."""
+    return max(comm, compute + slowdown * min(comm, compute))
+
+
+def overlap_slowdown() -> "_defaults.Default":
+    """σ, the fractional slowdown of compute kernels while a collective runs concurrently on the same
+    GPU, from the calibration row of quantity ``overlap_slowdown`` ('Characterizing
+    Compute-Communication Overlap in GPU-Accelerated Distributed Deep Learning', arXiv 2507.03114:
+    an average computational slowdown of 18.9% on A100, H100, MI250 and MI210 GPT and Llama runs);
+    0 when no row exists."""
+    rows = [r for r in _defaults.calibration_rows() if r.get("quantity") == "overlap_slowdown"]
+    if not rows:
+        return _defaults.Default(0.0, "no calibration row: concurrent communication does not slow compute")
+    return _defaults.Default(float(rows[0]["value"]), "calibration:" + rows[0]["id"])
 
 
 def adam_step_bytes(grad_bytes: float, master_bytes: float, fused: bool = True) -> float:
@@ -147,13 +176,24 @@ def eager_extra_bytes(h: float, q: float, k: float, f: float, gated: bool) -> tu
     return 64.0 * h, 20.0 * (q + k) + 4.0 * f, 108.0 * h, 20.0 * (q + k) + 6.0 * f
 
 
+#: extra bytes per attention-score element of an unfused (manual) attention in PyTorch eager mode
+#: under autocast, over the 16-bit softmax ``layer_times`` counts: the scale ``* 1/sqrt(d)`` and the
+#: causal ``masked_fill`` are kernels of their own (read 2 + write 2 each), and autocast runs
+#: ``softmax`` in float32 (PyTorch AMP op reference, 'CUDA Ops that can autocast to float32'): a cast
+#: up (2 + 4), the fp32 softmax (4 + 4 against 2 + 2) and a cast down for the AV matmul (4 + 2).
+#: Forward 4 + 4 + 6 + 4 + 6 = 24; backward the same kernels' gradients (scale 4, mask 4, fp32
+#: softmax backward 12 against 6, the two casts 6 + 6) = 26. nanoGPT's manual attention (model.py
+#: before SDPA) is this sequence.
+EAGER_SCORE_EXTRA = (24.0, 26.0)
+
 #: extra bytes per logit of an unfused fp32 cross-entropy over 16-bit logits (cast 2+4, two
 #: log-softmax passes 4+4+4, its backward 4+4+4, the dense nll gradient 4, cast back 4+2 = 40)
 #: over the 16 a fused loss moves
 EAGER_LOSS_EXTRA = 24.0
 
 
-def fsdp_exposed(ag: float, rs: float, c_f: float, c_b: float, layers: int, ag_root: float, rs_root: float) -> float:
+def fsdp_exposed(ag: float, rs: float, c_f: float, c_b: float, layers: int, ag_root: float, rs_root: float,
+                 slowdown: float = 0.0) -> float:
     """Exposed ZeRO-3 / FSDP communication of one microbatch: each layer's parameters are gathered
     while the previous layer computes (forward, prefetch) and gathered again while the next layer's
     gradients are computed, whose reduce-scatter follows (backward). Per layer the slower of
@@ -162,8 +202,13 @@ def fsdp_exposed(ag: float, rs: float, c_f: float, c_b: float, layers: int, ag_r
     "the first block during forward pass and the last block during backward pass are not able to
     overlap"):
 
-        T_exp = AG_1 + RS_1 + L · [max(0, AG − C_f) + max(0, AG + RS − C_b)]"""
-    return ag_root + rs_root + layers * (max(0.0, ag - c_f) + max(0.0, ag + rs - c_b))
+        T_exp = AG_1 + RS_1 + L · [max(0, AG − C_f) + max(0, AG + RS − C_b)]
+
+    With ``slowdown`` σ > 0 the compute beside a collective runs 1/(1+σ) slower while it runs
+    (``overlapped``): each term becomes overlapped(comm, C) − C."""
+    f = overlapped(ag, c_f, slowdown) - c_f
+    b = overlapped(ag + rs, c_b, slowdown) - c_b
+    return ag_root + rs_root + layers * (f + b)
 
 
 # ---- the model's and device's constants, once per (model, device, precision, seq_len) --------
@@ -191,6 +236,7 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     attn = _defaults.attention_efficiency(hw.id, hw.tier)
     curve, curve_src = _defaults.gemm_size_curve(hw.id, hw.tier)
     kern = _defaults.kernel_overhead(hw.id, hw.tier)
+    ovs = overlap_slowdown()
     h, a, L = model.hidden_dim, model.heads, model.layers
     d_qk, d_v = model._qk_dim(), model._v_dim()
     f_dense = model.d_ff
@@ -221,13 +267,14 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
         "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value, "eta_m": eta_m,
         "bw": h_t["bw"] * eta_m, "cap": h_t["cap"],
         "imbalance": _defaults.moe_load_imbalance().value, "dp_chunks": _defaults.dp_overlap_chunks().value,
-        "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"), "eager": eager,
+        "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"), "eager": eager, "ov_slow": ovs.value,
         "P_o": a * d_v * h * scale, "n_exp": model.num_experts or 1,
         "sources": (f"GEMM efficiency {eta:.3f} ({gemm.source if efficiency is None else 'given'})",
                     f"memory efficiency {eta_m:.3f} ({mem.source if memory_efficiency is None else 'given'})",
                     f"fused attention efficiency {attn.value:.3f} ({attn.source})",
                     f"GEMM efficiency against GEMM size ({curve_src})",
-                    f"{kern.value * 1e6:.2f} us lost per kernel boundary ({kern.source})"),
+                    f"{kern.value * 1e6:.2f} us lost per kernel boundary ({kern.source})",
+                    f"compute beside overlapped communication {ovs.value:.1%} slower ({ovs.source})"),
     }
     _CTX[(id(model),) + key] = c
     if len(_CTX) > 256:
@@ -327,6 +374,9 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
         # backward: four batched GEMMs each reading or writing a score-sized tensor, dropout (5 B)
         # and softmax (6 B) backward
         a_b = 4 * max(half, by * n_s / B) + (3.0 + drop) * by * n_s / B
+        if pl.fusion == "eager":  # PyTorch eager under autocast: separate scale and mask kernels, softmax in fp32
+            a_f += EAGER_SCORE_EXTRA[0] * n_s / B
+            a_b += EAGER_SCORE_EXTRA[1] * n_s / B
         a_rc = a_f if pl.recompute == "selective" else 0.0
         hw_core_extra = f_core if pl.recompute == "selective" else 0.0
     # element-wise kernels: layer norms, residual adds, dropout (SP shards them), activation (/t)
@@ -370,7 +420,7 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     else:
         ep_f = 0.0
     # kernel boundaries: norms, GEMMs, attention, activation, residual adds, and the collectives
-    k_attn = 1 if pl.attention == "flash" else (4 if pl.dropout else 3)
+    k_attn = 1 if pl.attention == "flash" else (4 if pl.dropout else 3) + (4 if pl.fusion == "eager" else 0)
     k_comm = (4 if pl.sp else 2) * (t > 1) + (cp > 1) + 2 * (moe_layer and pl.e > 1)
     k_f = (9 + k_attn + k_comm + k_eager_f) * c["kernel"]
     k_b = (2 * (9 + k_attn) + k_comm + k_eager_b) * c["kernel"]
@@ -442,22 +492,23 @@ def evaluate(c: dict, pl: Plan, links: dict, global_batch: int) -> dict:
         per_mb = (lps - 1) * (2 * ag + rs) + 2 * ag1 + rs1
         dp_t = m * per_mb
         if frac_given is None:
-            fsdp_mb = fsdp_exposed(ag, rs, mix["fwd"], mix["bwd"] + mix["recompute"], lps - 1, ag1, rs1)
+            fsdp_mb = fsdp_exposed(ag, rs, mix["fwd"], mix["bwd"] + mix["recompute"], lps - 1, ag1, rs1, c["ov_slow"])
         # HSDP: the replicas all-reduce their gradient shards once per step, layer by layer behind the
         # last microbatch's backward pass (the same layer-wise overlap as DDP / Megatron)
         rep = pl.d // sh
         if rep > 1:
             ar, _ = _group(links, "all_reduce", grad_bytes / sh, rep, stride * sh)
             dp_t += ar
-            rep_exp = dp_exposed(ar, lps / v, c["dp_chunks"], lps * (mix["bwd"] + mix["recompute"]), frac_given)
+            rep_exp = dp_exposed(ar, lps / v, c["dp_chunks"], lps * (mix["bwd"] + mix["recompute"]), frac_given,
+                                 c["ov_slow"])
         if frac_given is not None:  # a given overlap fraction of the whole, behind the whole step's compute
-            rep_exp = dp_exposed(dp_t, 1.0, 0.0, m * lps * mix["total"], frac_given)
+            rep_exp = dp_exposed(dp_t, 1.0, 0.0, m * lps * mix["total"], frac_given, c["ov_slow"])
         t_stage += fsdp_mb
     elif pl.d > 1:
         dp_t, _ = _group(links, "all_reduce", grad_bytes, pl.d, t * pl.cp)
         chunks = lps / v
         window = lps * (mix["bwd"] + mix["recompute"])
-        dp_exp = dp_exposed(dp_t, chunks, c["dp_chunks"], window, frac_given)
+        dp_exp = dp_exposed(dp_t, chunks, c["dp_chunks"], window, frac_given, c["ov_slow"])
     t_pipe = pipeline_step_time(t_stage, p, m, v)
     bubble = t_pipe - m * t_stage
     if pl.zero >= 3:

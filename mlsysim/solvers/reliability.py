@@ -1,6 +1,7 @@
 """Failures, checkpointing and goodput of a training job on a fleet.
 
 M      = 1 / Σ_i n_i / MTBF_i                         (fleet MTBF, independent exponential failures)
+       = 1 / (N_nodes · r_node),  r_node = g/MTBF_gpu + 1/MTBF_host + g/H_other   (per node, g per node)
 P_fail = 1 − exp(−T / M)                              (probability of at least one failure in T)
 τ_Y    = √(2 δ M)                                     (Young 1974)
 τ_D    = √(2δM)·[1 + ⅓√(δ/2M) + (δ/2M)/9] − δ,  δ < 2M;  M otherwise   (Daly 2006, eq. 37)
@@ -15,7 +16,11 @@ job interruptions of the Llama 3 405B pre-training on H100 (Meta 2024, Table 5).
 differ by generation and cluster maturity (the A100 runs' machine failure rate is about 5x the
 Llama 3 H100 cluster's), so a rate measured on one generation is not applied to another when
 the other has data. Causes a generation's data does not measure (software, network, unknown)
-come from the Llama 3 rows, per GPU-hour. Checkpoint bytes follow what a mixed-precision Adam
+come from the Llama 3 rows, per GPU-hour. The per-node form is the series-system model of
+Kokolis et al. (HPCA 2025, arXiv 2410.21680): job MTTF = 1/(N_nodes · r_f), r_f in failures per
+node-day; their fitted research-cluster rates (RSC-1 6.50, RSC-2 2.34 per 1000 node-days) are
+selectable data sets (``dataset="kokolis_rsc1"``/``"kokolis_rsc2"``) but never a default: each is
+one all-cause rate per node, with no split by cause for ``scope``. Checkpoint bytes follow what a mixed-precision Adam
 checkpoint stores (14 B per parameter: 16-bit weights, fp32 master weights and two moments; no
 gradients) unless given; write and read bandwidth default to a per-accelerator share of measured
 parallel-filesystem bandwidth.
@@ -39,6 +44,8 @@ __all__ = ["ReliabilityModel", "ReliabilityResult", "fleet_mtbf", "failure_proba
 FALLBACK_DATASET = "llama3_405b"
 
 _HARDWARE = ("GPU", "Host", "Unplanned Maintenance")
+#: category of a row that is one rate per node for every cause (no split by cause)
+_ALL_CAUSES = "All causes"
 
 
 # ---- formula functions (math page: "Reliability") -----------------------------------------
@@ -105,8 +112,10 @@ def _datasets() -> dict[str, dict]:
         if not (r.get("category") and r.get("per")):
             continue
         prefix = r.get("dataset") or ("llama3_405b" if r["id"].startswith("llama3_405b_") else r["id"].split("_")[0])
-        d = out.setdefault(prefix, {"hardware": r.get("hardware"), "gpu_hours": 0.0, "confidence": set()})
+        d = out.setdefault(prefix, {"hardware": r.get("hardware"), "gpu_hours": 0.0, "confidence": set(),
+                                    "all_causes": False})
         d["confidence"].add((r.get("source") or {}).get("confidence", "U"))
+        d["all_causes"] = d["all_causes"] or r.get("category") == _ALL_CAUSES
         gh = r.get("gpu_hours")
         if isinstance(gh, (int, float)):
             d["gpu_hours"] = max(d["gpu_hours"], float(gh))
@@ -120,9 +129,10 @@ def default_dataset(hw_id: str | None) -> tuple[str, str]:
     """(dataset prefix, reason) for a fleet of ``hw_id`` accelerators. Rule: the component rows
     measured on the same accelerator, primary sources ([V]) first, then the largest exposure
     (GPU-hours behind the rates); an accelerator without rows of its own uses Llama 3 405B's
-    (H100, 2024), and the result says so."""
+    (H100, 2024), and the result says so. All-cause node rates (``_ALL_CAUSES`` rows: one
+    cluster's fitted r_f, no split by cause) are never a default."""
     sets = _datasets()
-    mine = [(k, v) for k, v in sets.items() if v["hardware"] == hw_id]
+    mine = [(k, v) for k, v in sets.items() if v["hardware"] == hw_id and not v["all_causes"]]
     if mine:
         k, v = max(mine, key=lambda kv: (kv[1]["confidence"] == {"V"}, kv[1]["gpu_hours"]))
         return k, f"measured on {hw_id}"
@@ -138,7 +148,10 @@ def _component_table(dataset: str, scope: str):
     rs = component_rows(dataset)
     if not rs:
         raise ConfigError(f"dataset: no component failure rows with prefix {dataset!r} in mlsysim/data/reliability/")
-    if dataset != FALLBACK_DATASET:  # causes this data set does not measure (software, network, ...) per GPU-hour
+    if any(r["category"] == _ALL_CAUSES for r in rs):
+        if scope != "all":
+            raise ConfigError(f"scope: dataset {dataset!r} is one all-cause rate per node (no split by cause); use scope='all'")
+    elif dataset != FALLBACK_DATASET:  # causes this data set does not measure (software, network, ...) per GPU-hour
         have = {r["category"] for r in rs}
         rs = rs + [r for r in component_rows(FALLBACK_DATASET)
                    if r["category"] not in have and r["category"] not in _HARDWARE]
@@ -232,6 +245,8 @@ class ReliabilityModel:
         dataset
             Prefix of the component rows (default: by the fleet's accelerator, ``default_dataset``:
             ``"a100"`` for A100 fleets, else ``"llama3_405b"``: Meta 2024, Table 5, H100).
+            ``"kokolis_rsc1"`` / ``"kokolis_rsc2"``: one research cluster's fitted all-cause
+            rate per node (Kokolis et al. 2025; ``scope="all"`` only).
         scope
             ``"all"`` causes, ``"hardware"`` (GPU, host and unplanned host maintenance, the paper's
             'hardware' share) or ``"gpu"`` (the GPU category only).
@@ -269,8 +284,13 @@ class ReliabilityModel:
             rs, table0 = _component_table(dataset, scope)
             counts = {"gpu": n_acc, "node": n_nodes, "gpu-hours": n_acc}
             comps.extend((name, per, counts[per], mtbf) for name, per, mtbf in table0)
-            assumptions.append(f"failure rates: {len(rs)} components of {dataset} ({rs[0]['source']['title'] if rs[0].get('source') else dataset}); "
-                               "network, software and unknown causes scaled per accelerator-hour")
+            title = rs[0]['source']['title'] if rs[0].get('source') else dataset
+            if any(r["category"] == _ALL_CAUSES for r in rs):
+                assumptions.append(f"failure rate: one all-cause rate per node of {dataset} ({title}); "
+                                   "M = 1/(N_nodes · r_f)")
+            else:
+                assumptions.append(f"failure rates: {len(rs)} components of {dataset} ({title}); "
+                                   "network, software and unknown causes scaled per accelerator-hour")
             hw_rows = {r.get("hardware") for r in rs}
             if fleet.node.accelerator.id not in hw_rows:
                 assumptions.append(f"rates measured on {', '.join(sorted(str(h) for h in hw_rows))}, applied to {fleet.node.accelerator.name}")

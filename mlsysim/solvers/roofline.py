@@ -4,6 +4,13 @@ T = max(FLOPs / (peak·η), bytes / (β·η_mem)) + overhead        (Williams et
 
 with the upper bound T_compute + T_memory + overhead (no overlap). ``Engine.solve`` is the
 same function.
+
+overhead = N_kernels x t_kernel: the kernels of one forward pass (``_terms.model_terms``: 10 per
+transformer layer + 3; one per layer of a fused CNN engine, ``CNNWorkload.layers``) times the
+measured cost per kernel of the device's tier (``_defaults.kernel_overhead``: a kernel-boundary
+row, else a launch-overhead row, e.g. back-to-back empty-kernel launches on a Jetson Orin). At
+batch 1 on an edge GPU each kernel is short, so the launch of the next one is on the critical
+path (Williams et al.'s roofline bounds the work; the launch cost is additive to it).
 """
 
 from __future__ import annotations
@@ -74,6 +81,10 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
     if recompute not in ("none", "selective", "full"):
         raise ConfigError(f"recompute: expected 'none', 'selective' or 'full', got {recompute!r}")
     assumptions = []
+    if compute_unit is None and runtime and _defaults.runtime_unit(hw, runtime):  # single-threaded runtime: one core
+        compute_unit = _defaults.runtime_unit(hw, runtime)
+        assumptions.append(f"runtime {runtime!r} is single-threaded: one core's peaks (compute unit "
+                           f"{compute_unit!r}, _defaults.runtime_unit)")
     hw.unit(compute_unit)  # an unknown unit name raises here, naming the device's units
     peak, used = peak_rate(hw, precision, compute_unit)
     if compute_unit not in (None, "all") and hw.compute_units:
@@ -202,7 +213,10 @@ class SingleNodeModel:
         runtime
             The inference runtime (``"TensorRT"``, ``"X-CUBE-AI"``, ``"microTVM"``, ``"TFLM"``...).
             Selects the calibration rows measured with that runtime where the device's tier is
-            calibrated per runtime (microcontrollers); default: any runtime's rows.
+            calibrated per runtime (microcontrollers; keyed on the kernel-library family,
+            ``_defaults.runtime_family``: ``"TFLM with ESP-NN"`` -> ``tflm+esp-nn``); default: any
+            runtime's rows. A single-threaded runtime (TFLM) on a device with per-core peaks
+            (``compute_units['core']``) is priced on one core unless ``compute_unit`` says otherwise.
         """
         return _solve(model, hardware, batch_size, precision, efficiency, memory_efficiency=memory_efficiency,
                       mode=mode, seq_len=seq_len, overlap=overlap, overhead=overhead, recompute=recompute,

@@ -17,6 +17,28 @@ bandwidth. With tensor parallelism over t devices (Megatron, Shoeybi et al. 2019
 holds 1/t of the weights and KV heads (GQA heads replicated once t > n_kv; the MLA latent on
 every rank) and every layer adds two all-reduces of the activations, priced on the intra-node
 link as a ring or, for small messages, a one-shot all-reduce at its measured latency.
+
+Two batching disciplines (``batching=``):
+
+- ``"static"`` (default): the batch is prefilled at once (TTFT), then decoded in lockstep; ITL
+  is one decode step at the mean context. These are the per-phase times that the queueing,
+  reasoning and placement solvers build their own scheduling on.
+- ``"inflight"``: a saturated server's steady state under in-flight (continuous) batching with
+  chunked prefill (Orca, Yu et al., OSDI 2022; Sarathi-Serve, Agrawal et al., OSDI 2024; the
+  TensorRT-LLM and vLLM schedulers). ``batch_size`` slots are always occupied; a finished
+  sequence is replaced at once and the new prompt is prefilled in chunks of at most
+  ``max_num_tokens − (decode tokens)`` tokens inside the same iterations as the decode tokens of
+  the other sequences, so the prompt's GEMMs share the weight reads of the decode step. A
+  request holds its slot for n_p = ⌈s/chunk⌉ prefill iterations and o − 1 decode iterations, so
+  (Little's law) each iteration decodes B_d = B·(o−1)/(n_p+o−1) sequences and admits
+  λ = B/(n_p+o−1) requests (at most max_num_tokens/(s+o−1), the token budget), i.e. P = λ·s
+  prompt tokens per iteration. Prompt tokens arrive in loads of L = min(budget, max(P, chunk))
+  tokens on a fraction q = P/L of the iterations, so the mean iteration is
+  T̄ = (1−q)·T(B_d, 0) + q·T(B_d, L) and output tokens/s = λ·o/T̄. The KV pool is what the
+  runtime allocates: a fraction (TensorRT-LLM ``free_gpu_memory_fraction``, default 0.9) of the
+  memory left after the weights and the activations of one ``max_num_tokens`` iteration, and a
+  request is admitted only when its whole KV (s + o tokens) fits (TensorRT-LLM's default
+  ``GUARANTEED_NO_EVICT`` capacity policy), so ``max_batch_size`` = ⌊pool / ((s+o)·KV/token)⌋.
 """
 from __future__ import annotations
 
@@ -34,7 +56,7 @@ from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, d
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
-__all__ = ["ServingModel", "ServingResult"]
+__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings"]
 
 
 class ServingResult(Result):
@@ -77,6 +99,10 @@ class ServingResult(Result):
     prefill_mfu = field("model FLOPs utilisation of prefill")
     compute_efficiency = field("η used")
     memory_efficiency = field("η_mem used")
+    batching = field("'static' (prefill the batch, then decode in lockstep) or 'inflight' (continuous batching, chunked prefill)")
+    max_num_tokens = field("tokens of the largest forward pass: in flight the iteration budget, static batch·seq_len")
+    prefill_chunks = field("passes over which one prompt is prefilled (static: 1, the whole batch at once)")
+    kv_cache_fraction = field("fraction of the memory beside the weights (in flight: and activations) the KV may use (static: 1)")
     assumptions = field("modelling choices and default sources")
 
 
@@ -93,6 +119,70 @@ def _kv_per_token_per_device(model, t: dict, tp: int, kv_b: float) -> float:
     return t["kv_elems"] / n_kv * heads_per_rank * kv_b
 
 
+#: TensorRT-LLM's default token budget of one iteration (``BuildConfig.max_num_tokens`` = 8192;
+#: https://github.com/NVIDIA/TensorRT-LLM/blob/main/tensorrt_llm/builder.py, LLM API reference).
+INFLIGHT_MAX_NUM_TOKENS = 8192
+#: TensorRT-LLM's default share of the free GPU memory given to the KV cache
+#: (``KvCacheConfig.free_gpu_memory_fraction`` = 0.9: "The default for free_gpu_memory_fraction is
+#: 0.9, which means TensorRT LLM will try to allocate 90% of free GPU memory for KV cache",
+#: https://nvidia.github.io/TensorRT-LLM/examples/kvcacheconfig.html).
+INFLIGHT_KV_FRACTION = 0.9
+_BATCHING = ("static", "inflight")
+
+
+def inflight_schedule(slots: float, seq_len: int, output_len: int, max_num_tokens: int) -> dict:
+    """Steady state of in-flight batching with chunked prefill (Orca, Yu et al. OSDI 2022;
+    Sarathi-Serve, Agrawal et al. OSDI 2024) for ``slots`` always-occupied sequence slots.
+
+    A request holds its slot for n_p = ⌈s/chunk⌉ prefill iterations and o − 1 decode iterations
+    (the last prefill chunk emits the first token), chunk = min(s, N − B_d) with N the token
+    budget. By Little's law each iteration admits λ = B/(n_p + o − 1) requests, capped by the
+    budget at N/(s + o − 1), decodes B_d = λ·(o − 1) sequences and prefills P = λ·s prompt
+    tokens, in loads of L = min(N − B_d, max(P, chunk)) tokens on a fraction q = P/L of the
+    iterations. Returns n_p, λ, B_d, P, L, q and the chunk size.
+    """
+    s, o, n = float(seq_len), float(output_len), float(max_num_tokens)
+    b_d = slots * (o - 1.0) / o  # first guess (one prefill iteration), refined below
+    n_p = 1
+    for _ in range(4):  # the chunk depends on B_d and B_d on the number of chunks: a fixed point
+        chunk = max(1.0, min(s, n - b_d))
+        n_p = max(1, math.ceil(s / chunk - 1e-9))
+        lam = min(slots / (n_p + o - 1.0), n / (s + o - 1.0))
+        b_d = lam * (o - 1.0)
+    chunk = max(1.0, min(s, n - b_d))
+    p = lam * s
+    load = max(1.0, min(max(n - b_d, 1.0), max(p, chunk)))
+    q = min(1.0, p / load)
+    return {"n_p": n_p, "lam": lam, "b_d": b_d, "P": p, "L": load, "q": q, "chunk": chunk}
+
+
+def trtllm_bench_settings(probe, seq_len: int, output_len: int) -> tuple[int, int]:
+    """(max_batch_size, max_num_tokens) as trtllm-bench picks them for a dataset of uniform
+    ISL/OSL (tensorrt_llm/bench/build/tuning.py, ``calc_engine_setting`` and
+    ``finetune_setting``): requests = 0.95 x (device memory - weights) / (KV per token x (ISL+OSL)),
+    at most 4,096; max batch rounded up (to 32 below 256, at least 64; to 128 below 1,024; else
+    256); max_num_tokens = requests x (1 + ISL/OSL), at most 32,768, rounded up (to 256 below
+    4,096, at least 2,048; to 512 below 8,192; else 1,024). ``probe``: a batch-1 ServingResult."""
+    ctx = seq_len + output_len
+    kv_tok = probe.kv_cache_per_device.to("B").magnitude / (probe.batch_size * ctx)
+    free = probe.memory_capacity.to("B").magnitude - probe.weights_per_device.to("B").magnitude
+    raw_bs = min(0.95 * free / (kv_tok * ctx), 4096)
+    raw_tok = min(raw_bs * (1 + seq_len / output_len), 32768)
+    if raw_bs < 256:
+        max_bs = max(64, 32 * math.ceil(raw_bs / 32))
+    elif raw_bs < 1024:
+        max_bs = 128 * math.ceil(raw_bs / 128)
+    else:
+        max_bs = 256 * math.ceil(raw_bs / 256)
+    if raw_tok < 4096:
+        max_tok = max(2048, 256 * math.ceil(raw_tok / 256))
+    elif raw_tok < 8192:
+        max_tok = 512 * math.ceil(raw_tok / 512)
+    else:
+        max_tok = 1024 * math.ceil(raw_tok / 1024)
+    return max_bs, max_tok
+
+
 class ServingModel:
     """Serving analysis of a transformer on one device or a tensor-parallel group in one node."""
 
@@ -101,7 +191,8 @@ class ServingModel:
               kv_precision: str | None = None, memory_efficiency: float | None = None,
               link_bandwidth=None, overhead=None, power_cap=None, quant_group_size: int | None = None,
               allreduce: str = "ring", weight_format: str | None = None, compute_unit: str | None = None,
-              runtime: str | None = None) -> ServingResult:
+              runtime: str | None = None, batching: str = "static", max_num_tokens: int | None = None,
+              kv_cache_fraction: float | None = None) -> ServingResult:
         """Solve prefill, decode and memory.
 
         See the math page: [site/math.qmd#serving](../site/math.qmd#serving).
@@ -148,6 +239,20 @@ class ServingModel:
         runtime
             The serving runtime (``"llama.cpp"``, ``"Hugging Face transformers"``...): selects its
             measured per-kernel dispatch cost where a calibration row names it.
+        batching
+            ``"static"`` (default: prefill the whole batch, then decode it in lockstep; TTFT, ITL and
+            throughput = batch/ITL are per-phase times) or ``"inflight"`` (a saturated server under
+            continuous batching with chunked prefill: ``batch_size`` always-occupied slots; TTFT is
+            one request's chunked prefill inside the running batch, ITL the mean iteration and
+            throughput the steady-state output tokens/s including the prefill work; see the module
+            docstring). Benchmarks of TensorRT-LLM, vLLM or SGLang at saturation are ``"inflight"``.
+        max_num_tokens
+            In-flight batching: tokens one iteration may carry, decode plus prompt chunks (default
+            8192, TensorRT-LLM's ``max_num_tokens``).
+        kv_cache_fraction
+            In-flight batching: fraction of the memory left after weights and one iteration's
+            activations that the runtime gives to the KV pool (default 0.9, TensorRT-LLM's
+            ``free_gpu_memory_fraction``); sets ``max_batch_size``.
         """
         model = as_model(model)
         hw = as_hardware(hardware)
@@ -159,7 +264,30 @@ class ServingModel:
         tp = check_positive_int(tp_size, "tp_size", 1024)
         out = check_positive_int(output_len, "output_len", 10**8) if output_len is not None else None
         precision = normalize_precision(precision)
+        if batching not in _BATCHING:
+            raise ConfigError(f"batching: expected 'static' or 'inflight', got {batching!r}")
+        inflight = batching == "inflight" and out is not None
         assumptions: list[str] = []
+        if batching == "inflight" and out is None:
+            assumptions.append("in-flight batching needs output_len for its steady state: static formulas used")
+        n_tok = frac = None
+        if inflight:
+            n_tok = (check_positive_int(max_num_tokens, "max_num_tokens", 10**8) if max_num_tokens is not None
+                     else INFLIGHT_MAX_NUM_TOKENS)
+            if kv_cache_fraction is None:
+                frac = INFLIGHT_KV_FRACTION
+            else:
+                frac = float(kv_cache_fraction)
+                if not 0.0 < frac <= 1.0:
+                    raise ConfigError(f"kv_cache_fraction: expected a fraction in (0, 1], got {kv_cache_fraction!r}")
+            assumptions.append(
+                f"in-flight batching: {b} slots always occupied, prompts prefilled in chunks inside the decode "
+                f"iterations; token budget {n_tok} per iteration"
+                + (" (TensorRT-LLM default max_num_tokens)" if max_num_tokens is None else ""))
+            assumptions.append(
+                f"KV pool {frac:g} of the memory left after weights and one iteration's activations"
+                + (" (TensorRT-LLM default free_gpu_memory_fraction)" if kv_cache_fraction is None else "")
+                + "; a request is admitted only when its whole KV (prompt + output) fits (GUARANTEED_NO_EVICT)")
         if seq_len is None:
             assumptions.append(f"seq_len {s} (the model's context length)")
         if model.heads % tp:
@@ -237,12 +365,19 @@ class ServingModel:
         # transient prefill activations: the widest intermediate of one layer for all b·s tokens
         widest = max(model.heads * model.d_head + 2 * model.n_kv * model.d_head,
                      (2 if model.gated_mlp else 1) * ((model.moe_ffn_dim or model.d_ff) if model.is_moe else model.d_ff))
-        act_dev = b * s * (widest / tp + 2 * t["h"]) * act_b
+        act_tok = (widest / tp + 2 * t["h"]) * act_b
+        act_dev = (n_tok if inflight else b * s) * act_tok  # in flight: one iteration of the token budget
         mem_dev = w_dev + kv_dev + act_dev
         cap = h["cap"]
-        free = cap - w_dev
-        per_seq = ctx_full * kv_tok_dev + s * (widest / tp + 2 * t["h"]) * act_b
-        max_b = max(0, int(free // per_seq)) if free > 0 else 0
+        if inflight:  # the runtime's KV pool: a fraction of what weights and activations leave
+            pool = frac * (cap - w_dev - act_dev)
+            max_b = max(0, int(pool // (ctx_full * kv_tok_dev))) if pool > 0 else 0
+            fits = b <= max_b
+        else:
+            free = cap - w_dev
+            per_seq = ctx_full * kv_tok_dev + s * act_tok
+            max_b = max(0, int(free // per_seq)) if free > 0 else 0
+            fits = mem_dev <= cap
 
         # tensor-parallel link
         if tp > 1:
@@ -303,21 +438,25 @@ class ServingModel:
             if curve:
                 assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
 
-        def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float):
+        def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float, extra_attn=()):
             """One forward pass as a sequence of operator classes, each on its own roofline
             (kernels run one after another, so their times add): the matmuls (weights, or FLOPs at
             large batch), attention (KV traffic, or score FLOPs at long context), and the
-            memory-bound elementwise operators (norms, activations, residuals, rotary)."""
+            memory-bound elementwise operators (norms, activations, residuals, rotary).
+            ``extra_attn``: further attention kernels in the same pass, as (tokens, mean context,
+            KV bytes), e.g. the prompt chunks of an in-flight iteration (their own kernel)."""
             if shapes and curve:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
                 mm_c = sum(n * 2.0 * nk * tokens / tp / (rate * gemm_size_factor(curve, 2.0 * nk * tokens / tp))
                            for nk, n in shapes)
             else:
                 mm_c = 2.0 * t["P_matmul"] * tokens / tp / rate
             mm_m = weights / bw + dequant
-            at_c = t["attn_coeff"] * context * tokens / tp / rate_at
+            attn_tokens = tokens - sum(x[0] for x in extra_attn)
+            at_c = t["attn_coeff"] * context * attn_tokens / tp / rate_at
             at_m = kv_bytes / bw
             el_m = activation_bytes(t, tokens, act_b) / tp / bw
-            parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m))
+            parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m)) + tuple(
+                (t["attn_coeff"] * c_x * n_x / tp / rate_at, kv_x / bw) for n_x, c_x, kv_x in extra_attn)
             total = sum(max(a, m) for a, m in parts)
             comp = sum(a for a, m in parts if a >= m and a > 0)
             mem = sum(m for a, m in parts if m > a)
@@ -341,11 +480,46 @@ class ServingModel:
         d_comm = comm(b)
         itl = d_t + d_comm + ov
         e2e = ttft + (out or 1) * itl if out else ttft + itl
+        throughput = b / itl
+        n_p = None
+        if inflight:
+            sch = inflight_schedule(b, s, out, n_tok)
+            n_p, b_d, load, q = sch["n_p"], sch["b_d"], sch["L"], sch["q"]
+
+            def iteration(prompt_tokens: float):
+                """One in-flight iteration: B_d decode tokens at the mean decode context plus
+                ``prompt_tokens`` prompt tokens (causal mean context (s+1)/2; a later chunk also
+                reads the KV of the chunks before it), weights read once."""
+                toks = b_d + prompt_tokens
+                extra = ()
+                if prompt_tokens > 0:
+                    # each chunk writes its KV and reads the KV of the chunks before it once (mean (s-chunk)/2 tokens)
+                    prior = prompt_tokens / sch["chunk"] * (s - sch["chunk"]) / 2.0 if n_p > 1 else 0.0
+                    extra = ((prompt_tokens, (s + 1) / 2.0, (prompt_tokens + prior) * kv_tok_dev),)
+                w_read = weight_read_params(t, toks) / tp
+                dq_i = w_read * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
+                it, ic, im, ib = step(toks, c, b_d * c * kv_tok_dev, w_read * by_read, dq_i, extra)
+                return it + comm(toks) + ov, ic, im, ib
+
+            t0, c0, m0, b0 = iteration(0.0)
+            t1, c1, m1, b1 = iteration(load)
+            itl = (1.0 - q) * t0 + q * t1  # the mean iteration a decoding sequence sees
+            d_c, d_m = (1.0 - q) * c0 + q * c1, (1.0 - q) * m0 + q * m1
+            d_comm = (1.0 - q) * comm(b_d) + q * comm(b_d + load)
+            d_bott = b0 if q < 0.5 else b1
+            ttft = n_p * t1  # one prompt's chunks, each riding in an iteration with the decode batch
+            e2e = ttft + (out - 1) * itl
+            throughput = sch["lam"] * out / itl  # Little's law: admitted requests x their output tokens
+            d_flops = forward_flops(t, b_d, c) + q * forward_flops(t, load, (s + 1) / 2.0)
+            p_flops = n_p * forward_flops(t, load, (s + 1) / 2.0)  # the prompt tokens of those iterations
+            assumptions.append(
+                f"in-flight steady state: {sch['b_d']:.1f} sequences decoding per iteration, a prompt in "
+                f"{n_p} chunk(s); {q:.3f} of the iterations carry {load:.0f} prompt tokens")
         assumptions.extend(range_notes(model, seq_len=s, output_len=out, batch_size=b, compute_time=d_c, memory_time=d_m, overhead_time=ov))
         return ServingResult._make({
             "model": model.name, "hardware": hw.name, "precision": precision, "kv_precision": kv_precision,
             "batch_size": b, "seq_len": s, "output_len": out, "tp_size": tp,
-            "ttft": ttft, "itl": itl, "e2e_latency": e2e, "throughput": b / itl,
+            "ttft": ttft, "itl": itl, "e2e_latency": e2e, "throughput": throughput,
             "prefill_compute_time": p_c, "prefill_memory_time": p_m, "prefill_comm_time": p_comm,
             "prefill_bottleneck": p_bott,
             "decode_compute_time": d_c, "decode_memory_time": d_m, "decode_comm_time": d_comm,
@@ -354,8 +528,10 @@ class ServingModel:
             "bottleneck": d_bott,
             "kv_cache_size": kv_total, "kv_cache_per_token": t["kv_elems"] * kv_b,
             "weights_per_device": w_dev, "kv_cache_per_device": kv_dev, "activation_per_device": act_dev,
-            "memory_per_device": mem_dev, "memory_capacity": cap, "feasible": mem_dev <= cap,
+            "memory_per_device": mem_dev, "memory_capacity": cap, "feasible": fits,
             "max_batch_size": max_b, "decode_mfu": d_flops / (itl * tp * peak),
             "prefill_mfu": p_flops / (ttft * tp * peak), "compute_efficiency": eta, "memory_efficiency": eta_m,
+            "batching": "inflight" if inflight else "static", "max_num_tokens": n_tok if inflight else b * s,
+            "prefill_chunks": n_p if inflight else 1, "kv_cache_fraction": frac if inflight else 1.0,
             "assumptions": tuple(assumptions),
         })

@@ -22,6 +22,11 @@ documented rule, the same for every case, never a per-case number:
   is not stated exactly (the README asks for a prompt of "> 500 tokens"), 128 generated tokens.
 - ``energy_per_inference`` = predicted latency x the device's rated power (``tdp``); a device
   with no sourced power rating is not run (the measured power of the run is never an input).
+- Microcontrollers: the runtime's kernel library is an input (TFLM with reference kernels, with
+  CMSIS-NN, with ESP-NN; X-CUBE-AI; microTVM), keyed by ``_defaults.runtime_family``; a
+  single-threaded runtime (TFLM) is priced on one core of a multi-core part (the solver's
+  ``_defaults.runtime_unit``); a TFLM run whose kernel library is not stated is not predicted
+  (``_microcontroller_unit``).
 - A prediction whose binding term rests on an uncalibrated default (no measured device of the
   tier, ``_defaults._lookup``: the peak is assumed) is a bound, not a prediction: the case is
   shown as not run, with the default it lacks, never counted.
@@ -68,9 +73,24 @@ def _weight_format(case) -> str | None:
 
 def _runtime(case) -> str | None:
     """The runtime the source names (``config.framework``), passed to the solver so that
-    runtime-specific calibration rows (microcontroller kernels, dispatch costs) apply."""
+    runtime-specific calibration rows (microcontroller kernels, dispatch costs) apply; the solver
+    keys them on the kernel-library family parsed from it (``_defaults.runtime_family``)."""
     fw = str(case.config.get("framework", "")).strip()
     return fw or None
+
+
+def _microcontroller_unit(case, hw, kw: dict) -> None:
+    """Microcontroller rule, the same for every case: a TensorFlow Lite Micro run whose kernel
+    library the source does not state (``_defaults.runtime_family`` -> 'tflm') is not predicted: the
+    libraries differ several-fold on one core (ESP32-S3 person detection 2300 ms with TFLM's
+    reference kernels, 54 ms with ESP-NN, espressif/esp-tflite-micro README; CMSIS-NN 4.6x faster
+    than a baseline on a Cortex-M7, Lai et al. 2018, arXiv:1801.06601). The core count is the
+    solver's rule (``_defaults.runtime_unit``: a single-threaded runtime runs on one core)."""
+    from ...solvers._defaults import runtime_family
+
+    if getattr(hw, "tier", None) == "tiny" and runtime_family(kw.get("runtime")) == "tflm":
+        raise NotRunnable("kernel library not stated: TensorFlow Lite Micro with reference kernels or with "
+                          "CMSIS-NN/ESP-NN differs several-fold, and the source does not confirm which ran")
 
 
 def _calibrated(pred: Prediction) -> Prediction:
@@ -131,6 +151,7 @@ def _latency(case):
         raise NotRunnable("latency of a whole generation query (prefill + every generated token) needs the "
                           "dataset's per-sample input and output lengths, which the source does not state")
     kw = {"batch_size": int(number(case.config.get("batch_size", 1), "batch_size")), **_node_kwargs(case, model)}
+    _microcontroller_unit(case, hw, kw)
     _has_peak(hw, kw)
     r = _single(case, model, hw, kw)
     return Prediction(r.latency.to("ms"), _call("SingleNodeModel", model, hw, kw) + ".latency", r.bottleneck.lower(),
@@ -143,6 +164,7 @@ def _offline(case):
         raise NotRunnable("Offline generated tokens/s of a summarization dataset needs its per-sample input and "
                           "output lengths, which the source does not state")
     kw = _node_kwargs(case, model)
+    _microcontroller_unit(case, hw, kw)
     _has_peak(hw, kw)
     if "batch_size" in case.config:
         b = int(number(case.config["batch_size"], "batch_size"))

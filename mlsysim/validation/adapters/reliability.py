@@ -10,7 +10,9 @@
 The failure rates are the solver's default for the fleet's accelerator (``default_dataset``:
 measured runs of that generation, else Llama 3 405B's); a case from a run whose rows are that
 default, or a case whose value a default was derived from (checkpoint write bandwidth), is shown
-as calibration and never counted.
+as calibration and never counted. A case never selects its own cluster's fitted rate (e.g. the
+``kokolis_rsc1`` all-cause node rate for the Kokolis RSC-1 job MTTF): that would predict a paper
+from itself.
 """
 
 from __future__ import annotations

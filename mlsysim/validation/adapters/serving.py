@@ -8,8 +8,16 @@ every case, never a per-case number:
 - batch-1 decode (gpt-fast): tokens/s = output_len / (TTFT + output_len · ITL), as gpt-fast
   measures it (``generate.py``: tokens generated / wall time of ``generate``).
 - offline maximum throughput (MLPerf Offline, trtllm-bench at an infinite request rate): the
-  largest batch whose KV cache fits (``ServingResult.max_batch_size``), one replica per
-  ``tp`` devices; output tokens/s = replicas · b · output_len / (TTFT + output_len · ITL).
+  runtime schedules in-flight (``trtllm-bench executes all benchmarks using in-flight batching``, TensorRT-LLM
+  perf-benchmarking docs), so ``ServingModel(batching="inflight")`` with the settings
+  trtllm-bench derives itself (tensorrt_llm/bench/build/tuning.py ``finetune_setting``):
+  max_num_tokens = the estimated max batch x (1 + ISL/OSL), rounded up, at least 2,048, at most
+  32,768 (the batch estimate: 0.95 of the memory beside the weights over the KV of ISL + OSL
+  tokens, at most 4,096); the batch is the number of requests whose whole KV fits the runtime's
+  KV pool (``ServingResult.max_batch_size``: 0.9 of the memory left after weights and
+  activations, GUARANTEED_NO_EVICT), one replica per ``tp`` devices; output tokens/s =
+  replicas x the steady-state throughput. The efficiency guide uses the same rule
+  (``batch_size = "max"``).
 - one GCD of a multi-die package (MI250X): the package's figures divided by its dies, as the
   source says the runtime sees each GCD as one device.
 """
@@ -89,23 +97,29 @@ def _offline_tps(case):
     if "input_len" not in cf or "output_len" not in cf:
         raise NotRunnable("input and output lengths not stated")
     s, out = int(number(cf["input_len"], "input_len")), int(number(cf["output_len"], "output_len"))
-    kw = {"seq_len": s, "output_len": out, **_common_kwargs(case)}
+    kw = {"seq_len": s, "output_len": out, **_common_kwargs(case), "batching": "inflight"}
     tp = kw.get("tp_size", 1)
     gpus = int(sy.get("gpus", tp))
     replicas = max(1, gpus // tp)
+    from ...solvers.serving import trtllm_bench_settings
+
+    max_bs = None
+    if "trtllm-bench" in str(cf.get("framework", "")):  # otherwise the solver's default token budget
+        max_bs, kw["max_num_tokens"] = trtllm_bench_settings(_solve(model, hw, {**kw, "batch_size": 1}), s, out)
     probe = _solve(model, hw, {**kw, "batch_size": 1})
-    b = probe.max_batch_size
+    b = min(probe.max_batch_size, max_bs or probe.max_batch_size)
     if "max_batch_size" in cf:
         b = min(b, int(cf["max_batch_size"]))
     if b < 1:
         raise NotRunnable("the weights do not fit on the stated devices")
     kw["batch_size"] = b
     r = _solve(model, hw, kw)
-    e2e = r.ttft.to("s").magnitude + out * r.itl.to("s").magnitude
     from ...core.units import Q_
 
-    text = _call_text(model, hw, kw) + f" [batch = max_batch_size of the batch-1 call]; {replicas} replica(s) x batch·output_len/(ttft + output_len·itl)"
-    return Prediction(Q_(replicas * b * out / e2e, "token/s"), text, r.decode_bottleneck.lower(), tuple(r.assumptions))
+    rule = (f"min(max_batch_size of the batch-1 call, trtllm-bench max batch {max_bs}); max_num_tokens by trtllm-bench's rule"
+            if max_bs else "max_batch_size of the batch-1 call")
+    text = _call_text(model, hw, kw) + f".throughput [batch = {rule}]" + (f" x {replicas} replicas" if replicas > 1 else "")
+    return Prediction(r.throughput.to("token/s") * replicas, text, r.decode_bottleneck.lower(), tuple(r.assumptions))
 
 
 def _sample_throughput(case):
