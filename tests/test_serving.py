@@ -152,3 +152,33 @@ def test_inflight_prompt_shares_the_weight_reads_of_the_decode_step():
     decode = S.solve("Llama3_8B", "H100", batch_size=64, **kw).itl.to("s").magnitude
     assert fl.ttft.to("s").magnitude < alone + decode
     assert any("in-flight" in a for a in fl.assumptions)
+
+
+def test_attention_kernel_rule_hopper_runtimes_only():
+    from mlsysim.solvers.serving import attention_kernel_for
+    from mlsysim.solvers._inputs import as_hardware
+
+    h100, a100 = as_hardware("H100"), as_hardware("A100")
+    assert attention_kernel_for(h100, "TensorRT-LLM") == "flash3"
+    assert attention_kernel_for(h100, "trtllm-bench") == "flash3"
+    assert attention_kernel_for(h100, "vLLM 0.8") == "flash3"
+    assert attention_kernel_for(h100, "SGLang") == "flash3"
+    assert attention_kernel_for(h100, None) == "flash2"            # no runtime stated: FlashAttention-2
+    assert attention_kernel_for(h100, "gpt-fast") == "flash2"
+    assert attention_kernel_for(a100, "TensorRT-LLM") == "flash2"  # not a Hopper GPU
+    assert attention_kernel_for(a100, None, "flash3") == "flash3"  # stated explicitly
+    with pytest.raises(ConfigError):
+        attention_kernel_for(h100, None, "flash4")
+
+
+def test_hopper_attention_speeds_up_prompt_attention_only():
+    kw = dict(seq_len=8192, batch_size=1, precision="fp8", output_len=64)
+    fa2 = S.solve("Llama3_8B", "H100", **kw)
+    fa3 = S.solve("Llama3_8B", "H100", runtime="TensorRT-LLM", **kw)
+    assert (fa2.attention_kernel, fa3.attention_kernel) == ("flash2", "flash3")
+    assert fa3.ttft < fa2.ttft                                     # long prompt: attention FLOPs matter
+    assert fa3.itl == fa2.itl                                      # decode attention keeps its own kernel
+    assert any("Hopper-native" in a and "flash_attention3" in a for a in fa3.assumptions)
+    # a stated efficiency overrides every default, the kernel included
+    e2, e3 = (S.solve("Llama3_8B", "H100", efficiency=0.5, runtime=rt, **kw) for rt in (None, "TensorRT-LLM"))
+    assert e2.ttft == e3.ttft

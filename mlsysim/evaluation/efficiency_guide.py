@@ -17,7 +17,9 @@ Data: ``mlsysim/data/efficiency_regimes/<id>.toml``, one file per regime::
     # serving only, optional: batching = "inflight" (continuous batching; default "static"),
     #   batch_size = "max" (the largest batch whose KV fits: ServingResult.max_batch_size of a
     #   batch-1 call, the rule the validation adapter uses for offline max-throughput runs),
-    #   max_num_tokens = 8192 or "trtllm-bench" (the token budget trtllm-bench derives itself)
+    #   max_num_tokens = 8192 or "trtllm-bench" (the token budget trtllm-bench derives itself),
+    #   runtime = "TensorRT-LLM" (the measured runtime: selects its kernels, e.g. the Hopper-native
+    #   prompt attention), attention_kernel = "auto" | "flash2" | "flash3"
 
     [[measurements]]                    # a published measurement, turned into an MFU
     case = "gptfast_llama2_7b_bf16_1gpu_a100_330w"   # a validation case: value, device, source from there
@@ -241,7 +243,8 @@ def predict(r: Regime | str) -> Prediction:
     if mode == "serving":
         from ..solvers.serving import ServingModel, trtllm_bench_settings
 
-        kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size", "batching", "max_num_tokens") if k in rep}
+        kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size", "batching", "max_num_tokens", "runtime",
+                                  "attention_kernel") if k in rep}
         note, max_bs = "", None
         if kw.get("max_num_tokens") == "trtllm-bench":  # the settings trtllm-bench derives itself
             kw.pop("max_num_tokens")

@@ -358,6 +358,16 @@ def attention_efficiency(hw_id: str | None, tier: str | None) -> Default:
     return _lookup("attention_efficiency", hw_id, tier, None, 1.0)
 
 
+@lru_cache(maxsize=64)
+def attention_efficiency_hopper(hw_id: str | None, tier: str | None) -> Default | None:
+    """Achievable fraction of the dense 16-bit peak of a Hopper-native (FlashAttention-3 class:
+    warp-specialised, TMA/WGMMA) fused attention kernel, from rows of quantity
+    'attention_efficiency_hopper'; None when no such row exists (the caller keeps FlashAttention-2)."""
+    if not any(r.get("quantity") == "attention_efficiency_hopper" for r in calibration_rows()):
+        return None
+    return _lookup("attention_efficiency_hopper", hw_id, tier, None, 1.0)
+
+
 @lru_cache(maxsize=1)
 def _single(quantity: str) -> dict | None:
     rows = [r for r in calibration_rows() if r.get("quantity") == quantity]

@@ -56,7 +56,39 @@ from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, d
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
-__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings"]
+__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings", "attention_kernel_for"]
+
+#: runtimes whose context-phase (prompt) attention on a Hopper GPU (sm_90) is a Hopper-native fused
+#: kernel (warp-specialised, TMA loads, asynchronous WGMMA: the FlashAttention-3 class): TensorRT-LLM's
+#: fmha_v2 ``*_tma_ws_sm90`` context kernels (cpp/kernels/fmha_v2, src/fmha/warpspec), vLLM's
+#: vllm-flash-attn (FlashAttention-3 on Hopper) and SGLang's FlashAttention-3 backend. Matched on the
+#: runtime's name, lower case, punctuation removed.
+HOPPER_ATTENTION_RUNTIMES = ("tensorrtllm", "trtllm", "vllm", "sglang")
+ATTENTION_KERNELS = ("auto", "flash2", "flash3")
+
+
+def _is_hopper(hw) -> bool:
+    """A Hopper-generation (sm_90) GPU, from its registry name or description."""
+    import re
+
+    text = f"{getattr(hw, 'id', '') or ''} {getattr(hw, 'name', '') or ''} {getattr(hw, 'description', '') or ''}".lower()
+    return "hopper" in text or bool(re.search(r"\b(gh200|h100|h200|h800|h20)\b", text))
+
+
+def attention_kernel_for(hw, runtime: str | None, kernel: str = "auto") -> str:
+    """The fused-attention kernel class that prices the prompt (context-phase) attention.
+
+    ``"flash3"``: a Hopper-native kernel (FlashAttention-3, Shah et al. 2024, arXiv 2407.08608:
+    1.5-2.0x FlashAttention-2 on H100); ``"flash2"``: FlashAttention-2 (Dao 2023), which runs on
+    every GPU since Ampere. ``"auto"`` chooses ``"flash3"`` only for a runtime of
+    ``HOPPER_ATTENTION_RUNTIMES`` on a Hopper GPU, and ``"flash2"`` otherwise (no runtime stated,
+    another runtime, or another GPU)."""
+    if kernel not in ATTENTION_KERNELS:
+        raise ConfigError(f"attention_kernel: expected one of {', '.join(ATTENTION_KERNELS)}, got {kernel!r}")
+    if kernel != "auto":
+        return kernel
+    key = "".join(ch for ch in str(runtime or "").lower() if ch.isalnum())
+    return "flash3" if key and any(k in key for k in HOPPER_ATTENTION_RUNTIMES) and _is_hopper(hw) else "flash2"
 
 
 class ServingResult(Result):
@@ -103,6 +135,7 @@ class ServingResult(Result):
     max_num_tokens = field("tokens of the largest forward pass: in flight the iteration budget, static batch·seq_len")
     prefill_chunks = field("passes over which one prompt is prefilled (static: 1, the whole batch at once)")
     kv_cache_fraction = field("fraction of the memory beside the weights (in flight: and activations) the KV may use (static: 1)")
+    attention_kernel = field("fused kernel class that prices the prompt attention: 'flash2' (FlashAttention-2) or 'flash3' (Hopper-native)")
     assumptions = field("modelling choices and default sources")
 
 
@@ -168,19 +201,18 @@ def trtllm_bench_settings(probe, seq_len: int, output_len: int) -> tuple[int, in
     free = probe.memory_capacity.to("B").magnitude - probe.weights_per_device.to("B").magnitude
     raw_bs = min(0.95 * free / (kv_tok * ctx), 4096)
     raw_tok = min(raw_bs * (1 + seq_len / output_len), 32768)
-    if raw_bs < 256:
-        max_bs = max(64, 32 * math.ceil(raw_bs / 32))
-    elif raw_bs < 1024:
-        max_bs = 128 * math.ceil(raw_bs / 128)
-    else:
-        max_bs = 256 * math.ceil(raw_bs / 256)
-    if raw_tok < 4096:
-        max_tok = max(2048, 256 * math.ceil(raw_tok / 256))
-    elif raw_tok < 8192:
-        max_tok = 512 * math.ceil(raw_tok / 512)
-    else:
-        max_tok = 1024 * math.ceil(raw_tok / 1024)
-    return max_bs, max_tok
+    return (_round_up_tiered(raw_bs, ((256, 32), (1024, 128)), 256, floor=64),
+            _round_up_tiered(raw_tok, ((4096, 256), (8192, 512)), 1024, floor=2048))
+
+
+def _round_up_tiered(x: float, tiers: tuple, step_above: int, floor: int) -> int:
+    """``x`` rounded up to the step of the first tier whose bound it is below (``step_above`` past
+    the last), never below ``floor`` when it falls in the first tier (trtllm-bench's rounding)."""
+    for i, (bound, step) in enumerate(tiers):
+        if x < bound:
+            v = step * math.ceil(x / step)
+            return max(floor, v) if i == 0 else v
+    return step_above * math.ceil(x / step_above)
 
 
 class ServingModel:
@@ -192,7 +224,7 @@ class ServingModel:
               link_bandwidth=None, overhead=None, power_cap=None, quant_group_size: int | None = None,
               allreduce: str = "ring", weight_format: str | None = None, compute_unit: str | None = None,
               runtime: str | None = None, batching: str = "static", max_num_tokens: int | None = None,
-              kv_cache_fraction: float | None = None) -> ServingResult:
+              kv_cache_fraction: float | None = None, attention_kernel: str = "auto") -> ServingResult:
         """Solve prefill, decode and memory.
 
         See the math page: [site/math.qmd#serving](../site/math.qmd#serving).
@@ -253,6 +285,13 @@ class ServingModel:
             In-flight batching: fraction of the memory left after weights and one iteration's
             activations that the runtime gives to the KV pool (default 0.9, TensorRT-LLM's
             ``free_gpu_memory_fraction``); sets ``max_batch_size``.
+        attention_kernel
+            The fused kernel of the prompt (context-phase) attention: ``"flash2"`` (FlashAttention-2,
+            calibration rows ``attention_efficiency``), ``"flash3"`` (a Hopper-native kernel,
+            FlashAttention-3 class, rows ``attention_efficiency_hopper``) or ``"auto"`` (default:
+            ``"flash3"`` when ``runtime`` names TensorRT-LLM, vLLM or SGLang and the GPU is a Hopper,
+            else ``"flash2"``; ``attention_kernel_for``). Decode attention keeps the
+            FlashAttention-2 rate (it is KV-bandwidth-bound). Ignored when ``efficiency`` is given.
         """
         model = as_model(model)
         hw = as_hardware(hardware)
@@ -419,15 +458,27 @@ class ServingModel:
         else:
             ov = opt_quantity(overhead, "time", "overhead", allow_zero=True)
 
-        # attention runs in its own fused kernel at its own measured efficiency (FlashAttention-2)
+        # attention runs in its own fused kernel at its own measured efficiency: FlashAttention-2,
+        # or for the prompt (context phase) a Hopper-native kernel where the runtime runs one
         peak16, _ = peak_rate(hw, "bf16", compute_unit)
+        kernel = attention_kernel_for(hw, runtime, attention_kernel)
         if efficiency is None:
             d_at = _defaults.attention_efficiency(hw.id, hw.tier)
-            eta_at = d_at.value
-            assumptions.append(f"attention efficiency {eta_at:.3f} of the 16-bit peak ({d_at.source})")
+            eta_at = eta_pa = d_at.value
+            d_pa = _defaults.attention_efficiency_hopper(hw.id, hw.tier) if kernel == "flash3" else None
+            if d_pa is not None:
+                eta_pa = d_pa.value
+                why = "stated" if attention_kernel == "flash3" else f"runtime {runtime!r} on a Hopper GPU"
+                assumptions.append(f"prompt attention: Hopper-native fused kernel (FlashAttention-3 class; {why}), "
+                                   f"{eta_pa:.3f} of the 16-bit peak ({d_pa.source}); decode attention "
+                                   f"{eta_at:.3f} ({d_at.source})")
+            else:
+                kernel = "flash2"
+                assumptions.append(f"attention: FlashAttention-2 kernel, {eta_at:.3f} of the 16-bit peak ({d_at.source})")
         else:
-            eta_at = eta
+            eta_at = eta_pa = eta
         rate_at = peak16 * eta_at * clock
+        rate_pa = peak16 * eta_pa * clock  # prompt (context-phase) attention
 
         # GEMMs below the large-GEMM size reach less of the peak (too few output tiles for full
         # waves): each matmul of a dense model at its own size on the device's measured sweep
@@ -438,13 +489,15 @@ class ServingModel:
             if curve:
                 assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
 
-        def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float, extra_attn=()):
+        def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float, extra_attn=(),
+                 prompt: bool = False):
             """One forward pass as a sequence of operator classes, each on its own roofline
             (kernels run one after another, so their times add): the matmuls (weights, or FLOPs at
             large batch), attention (KV traffic, or score FLOPs at long context), and the
             memory-bound elementwise operators (norms, activations, residuals, rotary).
             ``extra_attn``: further attention kernels in the same pass, as (tokens, mean context,
-            KV bytes), e.g. the prompt chunks of an in-flight iteration (their own kernel)."""
+            KV bytes), e.g. the prompt chunks of an in-flight iteration (their own kernel), priced at
+            the prompt-attention rate; ``prompt``: the main tokens are prompt tokens (a prefill pass)."""
             if shapes and curve:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
                 mm_c = sum(n * 2.0 * nk * tokens / tp / (rate * gemm_size_factor(curve, 2.0 * nk * tokens / tp))
                            for nk, n in shapes)
@@ -452,11 +505,11 @@ class ServingModel:
                 mm_c = 2.0 * t["P_matmul"] * tokens / tp / rate
             mm_m = weights / bw + dequant
             attn_tokens = tokens - sum(x[0] for x in extra_attn)
-            at_c = t["attn_coeff"] * context * attn_tokens / tp / rate_at
+            at_c = t["attn_coeff"] * context * attn_tokens / tp / (rate_pa if prompt else rate_at)
             at_m = kv_bytes / bw
             el_m = activation_bytes(t, tokens, act_b) / tp / bw
             parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m)) + tuple(
-                (t["attn_coeff"] * c_x * n_x / tp / rate_at, kv_x / bw) for n_x, c_x, kv_x in extra_attn)
+                (t["attn_coeff"] * c_x * n_x / tp / rate_pa, kv_x / bw) for n_x, c_x, kv_x in extra_attn)
             total = sum(max(a, m) for a, m in parts)
             comp = sum(a for a, m in parts if a >= m and a > 0)
             mem = sum(m for a, m in parts if m > a)
@@ -466,7 +519,8 @@ class ServingModel:
         p_tokens = b * s
         p_flops = forward_flops(t, p_tokens, (s + 1) / 2.0)
         w_read_p = weight_read_params(t, p_tokens) * by_read / tp
-        p_t, p_c, p_m, p_bott = step(p_tokens, (s + 1) / 2.0, p_tokens * t["kv_elems"] * kv_b / tp, w_read_p, 0.0)
+        p_t, p_c, p_m, p_bott = step(p_tokens, (s + 1) / 2.0, p_tokens * t["kv_elems"] * kv_b / tp, w_read_p, 0.0,
+                                     prompt=True)
         p_comm = comm(p_tokens)
         ttft = p_t + p_comm + ov
 
@@ -533,5 +587,5 @@ class ServingModel:
             "prefill_mfu": p_flops / (ttft * tp * peak), "compute_efficiency": eta, "memory_efficiency": eta_m,
             "batching": "inflight" if inflight else "static", "max_num_tokens": n_tok if inflight else b * s,
             "prefill_chunks": n_p if inflight else 1, "kv_cache_fraction": frac if inflight else 1.0,
-            "assumptions": tuple(assumptions),
+            "attention_kernel": kernel, "assumptions": tuple(assumptions),
         })

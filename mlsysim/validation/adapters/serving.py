@@ -18,6 +18,9 @@ every case, never a per-case number:
   activations, GUARANTEED_NO_EVICT), one replica per ``tp`` devices; output tokens/s =
   replicas x the steady-state throughput. The efficiency guide uses the same rule
   (``batch_size = "max"``).
+- the runtime: a case whose ``config.framework`` names TensorRT-LLM (trtllm-bench, the MLPerf
+  harness) is solved with ``runtime="TensorRT-LLM"``, which on a Hopper GPU prices the prompt
+  attention at the Hopper-native context-FMHA kernel (``ServingModel`` ``attention_kernel="auto"``).
 - one GCD of a multi-die package (MI250X): the package's figures divided by its dies, as the
   source says the runtime sees each GCD as one device.
 """
@@ -55,6 +58,9 @@ def _common_kwargs(case) -> dict:
         kw["power_cap"] = sy["power_cap"]
     if "one-shot" in str(cf.get("allreduce", "")).lower():
         kw["allreduce"] = "one_shot"
+    fw = str(cf.get("framework", "")).lower()
+    if "tensorrt-llm" in fw or "trtllm" in fw:  # the runtime the source states: selects its kernels
+        kw["runtime"] = "TensorRT-LLM"          # (context FMHA: Hopper-native on sm_90, ServingModel attention_kernel)
     return kw
 
 
