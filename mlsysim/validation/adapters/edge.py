@@ -11,6 +11,11 @@ documented rule, the same for every case, never a per-case number:
 - ``latency`` of a fixed-shape model: ``SingleNodeModel(...).latency`` at the stated batch
   (1 when the scenario is single-stream). MLPerf Tiny and MLPerf SingleStream report one
   inference at a time.
+- A transformer whose stated ``seq_len`` is the dataset's maximum (``seq_len_kind = "max"``: MLPerf
+  BERT on SQuAD v1.1, max 384, run by NVIDIA's harness with variable-length kernels that skip the
+  padding): SingleStream latency (the 90th percentile) is predicted at that length, the work of
+  a full window; Offline throughput depends on the mean length, which the source does not
+  state, so it is not run (the padded length would give a lower bound, not a prediction).
 - Offline ``throughput`` (samples/s) with no batch stated: the device is kept full, so the
   batch is the largest whose footprint fits the device memory (at most 4,096: the sample
   count beyond which the roofline throughput no longer changes to 0.1%).
@@ -163,6 +168,10 @@ def _offline(case):
     if case.unit.startswith("tok"):
         raise NotRunnable("Offline generated tokens/s of a summarization dataset needs its per-sample input and "
                           "output lengths, which the source does not state")
+    if getattr(model, "kind", None) == "transformer" and str(case.config.get("seq_len_kind", "")) == "max":
+        raise NotRunnable("Offline throughput over a variable-length dataset run with unpadded kernels (the source "
+                          "states only the maximum sequence length) needs the dataset's mean tokenized length, which "
+                          "the source does not state: the padded length gives a lower bound, not a prediction")
     kw = _node_kwargs(case, model)
     _microcontroller_unit(case, hw, kw)
     _has_peak(hw, kw)
