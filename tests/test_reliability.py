@@ -114,3 +114,26 @@ def test_default_a100_node_rate_per_1000_node_days():
     per_1000 = 1000 * 24 / r.node_mtbf.to("h").magnitude
     assert per_1000 == pytest.approx(17.0, abs=0.5)
     assert r.fleet_mtbf.to("h").magnitude == pytest.approx(r.node_mtbf.to("h").magnitude / 128)
+
+
+def test_a100_network_rate_agrees_with_an_independent_measurement():
+    # The A100 data set takes its network causes from Llama 3's 'Network Switch/Cable' row per
+    # GPU-hour; Alibaba HPN (SIGCOMM 2024, section 2.3) measured 0.057% of NIC-ToR links and 0.051%
+    # of ToRs failing per month: <= 0.28 per 1000 node-days for a node with 8 single-homed rails.
+    # The two agree (within 2x), and both are far below the ~6.7 per 1000 node-days that the
+    # Kokolis RSC-1 1,024-GPU MTTF (7.9 h) would need on top of the default A100 rates.
+    from mlsysim.solvers._macro import rows
+
+    hpn = next(r for r in rows("reliability") if r["id"] == "hpn_network_link_failures")
+    month = 365.25 / 12
+    links = hpn["links_per_node"] * hpn["nic_tor_link_failures_per_link_month"] / month * 1000
+    tors = hpn["tors_per_node_max"] * hpn["tor_failures_per_switch_month"] / month * 1000
+    assert links == pytest.approx(hpn["link_failures_per_1000_node_days"], abs=0.001)
+    assert tors == pytest.approx(hpn["tor_failures_per_1000_node_days_max"], abs=0.001)
+    r = R.solve(Fleet(name="a100", node="DGX_A100", count=128), 10, 60)
+    (net,) = [c for c in r.components if c[0] == "Network Switch/Cable"]
+    per_1000 = 8 * 24 / net[3] * 1000  # per GPU-hour row, 8 GPUs per node
+    assert 0.5 < per_1000 / (links + tors) < 2.0
+    implied = 24000 / (128 * 7.9)  # Kokolis RSC-1, 1,024 GPUs
+    default = 1000 * 24 / r.node_mtbf.to("h").magnitude
+    assert implied - default > 20 * (links + tors)

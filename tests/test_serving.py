@@ -182,3 +182,60 @@ def test_hopper_attention_speeds_up_prompt_attention_only():
     # a stated efficiency overrides every default, the kernel included
     e2, e3 = (S.solve("Llama3_8B", "H100", efficiency=0.5, runtime=rt, **kw) for rt in (None, "TensorRT-LLM"))
     assert e2.ttft == e3.ttft
+
+
+# ---- CUDA-graph batch padding (TensorRT-LLM PyTorch backend, cuda_graph_config enable_padding) -----
+
+from mlsysim.solvers.serving import (TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, cuda_graph_capture_sizes,  # noqa: E402
+                                     cuda_graph_padded_batch)
+
+
+def test_cuda_graph_next_captured_size_is_used():
+    sizes = (1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512)
+    assert cuda_graph_padded_batch(371.8, sizes) == 384     # the smallest captured size >= n
+    assert cuda_graph_padded_batch(384, sizes) == 384       # an exact size: no dummies
+    assert cuda_graph_padded_batch(3, sizes) == 4
+    assert cuda_graph_padded_batch(600, sizes) == 600       # beyond the largest: eager, unpadded
+    assert cuda_graph_padded_batch(371.8, None) == 371.8    # no list: no padding
+    # the engine keeps the sizes up to min(max batch, max_num_tokens) and pads to that bound beyond
+    # (_filter_cuda_graph_batch_sizes, model_engine.py)
+    assert cuda_graph_capture_sizes(TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, 512, 2048)[-3:] == (256, 384, 512)
+    assert cuda_graph_capture_sizes(TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, 1280, 21504)[-2:] == (1024, 1280)
+    assert cuda_graph_capture_sizes(TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, 4096, 300)[-2:] == (256, 300)
+    r = S.solve("Llama3_8B", "H100", seq_len=128, output_len=2048, batch_size=300, precision="fp8",
+                batching="inflight", max_num_tokens=2048, cuda_graph_batch_sizes=sizes)
+    assert r.cuda_graph_batch == 384
+    assert any("CUDA-graph padding" in a and "384 rows" in a for a in r.assumptions)
+
+
+def test_cuda_graph_padding_raises_compute_of_decode_only_iterations_only():
+    sizes = TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES
+    kw = dict(seq_len=128, output_len=2048, precision="fp8", batching="inflight", max_num_tokens=2048)
+    # ~300 sequences decode per iteration, most iterations are decode-only: padded to 384 rows
+    plain = S.solve("Llama3_8B", "H100", batch_size=300, **kw)
+    padded = S.solve("Llama3_8B", "H100", batch_size=300, cuda_graph_batch_sizes=sizes, **kw)
+    assert padded.decode_compute_time > plain.decode_compute_time
+    # the weight stream is unchanged: only the padded rows' activations add bytes
+    assert padded.decode_memory_time.magnitude == pytest.approx(plain.decode_memory_time.magnitude, rel=0.05)
+    assert padded.throughput < plain.throughput
+    assert padded.ttft == plain.ttft                    # the prompt's iterations run eagerly, unpadded
+    # every iteration carries prompt tokens (128/128 at a large batch): nothing is padded
+    kw2 = dict(seq_len=128, output_len=128, precision="fp8", batching="inflight", max_num_tokens=8192)
+    a = S.solve("Llama3_8B", "H100", batch_size=3000, **kw2)
+    b = S.solve("Llama3_8B", "H100", batch_size=3000, cuda_graph_batch_sizes=sizes, **kw2)
+    assert a.throughput.magnitude == pytest.approx(b.throughput.magnitude)
+    # static batching: the decode step is generation-only (padded), the prefill is not
+    st = dict(seq_len=512, output_len=64, batch_size=300, precision="fp8")
+    s0, s1 = S.solve("Llama3_8B", "H100", **st), S.solve("Llama3_8B", "H100", cuda_graph_batch_sizes=sizes, **st)
+    assert s1.ttft == s0.ttft and s1.itl > s0.itl and s1.cuda_graph_batch == 384
+
+
+def test_no_cuda_graph_padding_without_the_list():
+    kw = dict(seq_len=128, output_len=2048, batch_size=300, precision="fp8", batching="inflight", max_num_tokens=2048)
+    r = S.solve("Llama3_8B", "H100", **kw)
+    assert r.cuda_graph_batch == pytest.approx(300 * 2047 / 2048) and not any("CUDA-graph" in a for a in r.assumptions)
+    # a list holding the decode batch itself pads nothing
+    st = dict(seq_len=512, output_len=64, batch_size=256, precision="fp8")
+    assert S.solve("Llama3_8B", "H100", cuda_graph_batch_sizes=(128, 256), **st).itl == S.solve("Llama3_8B", "H100", **st).itl
+    with pytest.raises(ConfigError, match="cuda_graph_batch_sizes"):
+        S.solve("Llama3_8B", "H100", cuda_graph_batch_sizes=(0, 8), **st)

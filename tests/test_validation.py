@@ -30,27 +30,29 @@ SOLVERS = {
 _DIST = ("DistributedModel on H100 with PyTorch FSDP (eager kernels, FSDP overlap, compute slowed beside overlapped "
          "collectives, sustained GEMM rate modelled): still 29-38% optimistic on H100 (A100 siblings within 17%); the "
          "residual (~0.3 s per 8-12k-token microbatch of a 7B model on both A100 and H100, single-node runs too) has "
-         "no sourced mechanism yet: H100 BF16 has no steady-state (power-limited) large-GEMM row, only MAMF's burst rate")
+         "no sourced mechanism yet: H100 BF16 has no steady-state (power-limited) large-GEMM row, only MAMF's burst rate. "
+         "Checked and refuted: a pre-Hopper (sm_80 PTX, mma.sync) software path, since llm-foundry's H100 tables ran on "
+         "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90) and IBM on post-2.2 nightlies; the "
+         "IBM blog's H100 profile names only a ~10% exposed network (modelled: 77 of 790 ms) and an untested HBM guess")
 _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates give r_node = 17 failures per 1000 "
         "node-days (BLOOM GPUs 4.5, OPT hosts 11.7, Llama 3's H100 network/software per GPU-hour 0.9), but 7.9 h on "
-        "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21); the missing ~6-7 are the research cluster's own "
-        "causes (IB links, filesystem mounts, which the paper ranks first) with no independent A100 measurement, and "
-        "the paper's fitted r_f (6.50, dataset 'kokolis_rsc1') is the same source and predicts 29 h anyway")
-_JETSON_BERT = ("SingleNodeModel on Orin NX, BERT-99 SingleStream (-26%, with 243 kernel boundaries x 3.5 us of launch "
-                "cost from the Jetson-tier row): named memory-bound only because the int8 GEMM efficiency of the edge "
-                "tier is uncalibrated (1.0 of peak; no sourced int8 GEMM microbenchmark of an Orin GPU was found) and "
-                "MLPerf SQuAD's per-sample sequence lengths (the harness skips padding; SingleStream reports the 90th "
-                "percentile) are not modelled")
+        "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21). The missing ~6.7 are not network hardware: an "
+        "independent measurement (Alibaba HPN, SIGCOMM'24: 0.057%/month of NIC-ToR links, 0.051% of ToRs) gives "
+        "<= 0.28 per 1000 node-days, matching the 0.32 already counted, 20x too small; they are the research "
+        "cluster's own causes (IB link flaps, filesystem mounts), with no independent per-node job-failure rate "
+        "found (Acme/NSDI'24's cause table was not readable), and the paper's fitted r_f (6.50, dataset "
+        "'kokolis_rsc1') is the same source and predicts 29 h anyway")
 KNOWN_MISSES: dict[str, str] = {
-    "mlperf31_jetson_orin_nx_bert99_singlestream": _JETSON_BERT,
     "ibm_fsdp_llama2_7b_h100_96gpu": _DIST,
     "llmfoundry_mpt70b_h100_64gpu_bf16": _DIST,
     "llmfoundry_mpt7b_h100_8gpu_bf16": _DIST,
     "trtllm_llama31_405b_fp8_h100_tp8_128_2048": (
-        "ServingModel: in-flight batching at the KV-pool batch with trtllm-bench's token budget is modelled and "
-        "leaves it at +28%: the ~365-sequence decode iteration sits at the H100's FP8 ridge (2·365 FLOP/B of "
-        "weights against 1979/3.35 = 590), where max(GEMM FLOPs, weight stream) is optimistic; no published FP8 "
-        "GEMM measurement at M = 200-400 calibrates that (the size curve is of square GEMMs)"),
+        "ServingModel: in-flight batching at the KV-pool batch (372) with trtllm-bench's token budget and the "
+        "perf overview's CUDA-graph padding (decode-only iterations run the 384 graph) are modelled and leave it "
+        "at +26%: the decode iteration sits at the H100's FP8 ridge (2·384 FLOP/B of weights against "
+        "1979/3.35 = 590), where max(GEMM FLOPs, weight stream) is optimistic; no published FP8 GEMM "
+        "measurement at M = 200-400 calibrates that (the size curve is of square GEMMs). The page's 'in many "
+        "cases' KV fraction 0.95 (not stated per table) would give ~393 slots, padded to 512"),
     "kokolis_rsc1_job_mttf_1024gpu": _REL,
 }
 

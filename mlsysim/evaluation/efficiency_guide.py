@@ -19,7 +19,10 @@ Data: ``mlsysim/data/efficiency_regimes/<id>.toml``, one file per regime::
     #   batch-1 call, the rule the validation adapter uses for offline max-throughput runs),
     #   max_num_tokens = 8192 or "trtllm-bench" (the token budget trtllm-bench derives itself),
     #   runtime = "TensorRT-LLM" (the measured runtime: selects its kernels, e.g. the Hopper-native
-    #   prompt attention), attention_kernel = "auto" | "flash2" | "flash3"
+    #   prompt attention), attention_kernel = "auto" | "flash2" | "flash3",
+    #   cuda_graph_batch_sizes = [1, 2, 4, ...] (the runtime's CUDA-graph batch sizes with padding
+    #   enabled, as the measurement's source states them; with max_num_tokens = "trtllm-bench" they
+    #   are cut as the TensorRT-LLM engine captures them: serving.cuda_graph_capture_sizes)
 
     [[measurements]]                    # a published measurement, turned into an MFU
     case = "gptfast_llama2_7b_bf16_1gpu_a100_330w"   # a validation case: value, device, source from there
@@ -241,7 +244,7 @@ def predict(r: Regime | str) -> Prediction:
     rep = dict(r.representative)
     model, hw, prec, mode = rep["model"], rep["hardware"], rep["precision"], rep["mode"]
     if mode == "serving":
-        from ..solvers.serving import ServingModel, trtllm_bench_settings
+        from ..solvers.serving import ServingModel, cuda_graph_capture_sizes, trtllm_bench_settings
 
         kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size", "batching", "max_num_tokens", "runtime",
                                   "attention_kernel") if k in rep}
@@ -251,6 +254,9 @@ def predict(r: Regime | str) -> Prediction:
             probe = ServingModel().solve(model, hw, batch_size=1, precision=prec, **kw)
             max_bs, kw["max_num_tokens"] = trtllm_bench_settings(probe, probe.seq_len, probe.output_len)
             note += " [max_num_tokens by trtllm-bench's rule]"
+        if "cuda_graph_batch_sizes" in rep:  # the CUDA-graph sizes the source states, as the engine captures them
+            graphs = tuple(int(x) for x in rep["cuda_graph_batch_sizes"])
+            kw["cuda_graph_batch_sizes"] = cuda_graph_capture_sizes(graphs, max_bs, kw["max_num_tokens"]) if max_bs else graphs
         if rep["batch_size"] == "max":  # the largest batch whose KV fits (the validation adapter's rule)
             b = ServingModel().solve(model, hw, batch_size=1, precision=prec, **kw).max_batch_size
             b = min(b, max_bs) if max_bs else b

@@ -16,7 +16,10 @@ job interruptions of the Llama 3 405B pre-training on H100 (Meta 2024, Table 5).
 differ by generation and cluster maturity (the A100 runs' machine failure rate is about 5x the
 Llama 3 H100 cluster's), so a rate measured on one generation is not applied to another when
 the other has data. Causes a generation's data does not measure (software, network, unknown)
-come from the Llama 3 rows, per GPU-hour. The per-node form is the series-system model of
+come from the Llama 3 rows, per GPU-hour; the network part (0.32 per 1000 node-days) agrees with
+an independent measurement of NIC-ToR link and ToR failures in LLM training clusters (Alibaba HPN,
+SIGCOMM 2024: <= 0.28 per 1000 node-days for 8 single-homed rails; row
+``hpn_network_link_failures``, a cross-check, not a failure row). The per-node form is the series-system model of
 Kokolis et al. (HPCA 2025, arXiv 2410.21680): job MTTF = 1/(N_nodes · r_f), r_f in failures per
 node-day; their fitted research-cluster rates (RSC-1 6.50, RSC-2 2.34 per 1000 node-days) are
 selectable data sets (``dataset="kokolis_rsc1"``/``"kokolis_rsc2"``) but never a default: each is

@@ -39,6 +39,20 @@ Two batching disciplines (``batching=``):
   memory left after the weights and the activations of one ``max_num_tokens`` iteration, and a
   request is admitted only when its whole KV (s + o tokens) fits (TensorRT-LLM's default
   ``GUARANTEED_NO_EVICT`` capacity policy), so ``max_batch_size`` = ⌊pool / ((s+o)·KV/token)⌋.
+
+CUDA-graph batch padding (``cuda_graph_batch_sizes=``, default None: none). TensorRT-LLM's PyTorch
+backend replays a captured CUDA graph only for a generation-only iteration (``ScheduledRequests.
+can_run_cuda_graph`` is "no context requests", tensorrt_llm/_torch/pyexecutor/scheduler.py; a
+prefill batch "falls back to eager mode", cuda_graph_runner.py); with ``enable_padding`` a
+generation-only batch of n sequences is padded with dummy generation requests to the smallest
+captured size ≥ n (``CUDAGraphRunner._get_padded_batch`` / ``_round_up_batch_size``), and runs
+eagerly unpadded beyond the largest. The captured sizes are the configured list cut at
+min(max_batch_size, max_num_tokens), plus that bound itself when a larger size was listed
+(``_filter_cuda_graph_batch_sizes``, model_engine.py): ``cuda_graph_capture_sizes``. A padded pass
+runs its GEMMs, elementwise kernels and all-reduces on n_pad = pad(n) rows (the weight stream is
+unchanged); the dummies add no attention work (one dummy request, a one-token KV). In flight, the
+decode-only iterations (the fraction 1 − q) decode pad(B_d) rows; iterations that carry prompt
+tokens are never padded. Static batching pads its (generation-only) decode step.
 """
 from __future__ import annotations
 
@@ -56,7 +70,8 @@ from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, d
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
-__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings", "attention_kernel_for"]
+__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings", "attention_kernel_for",
+           "cuda_graph_capture_sizes", "cuda_graph_padded_batch", "TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES"]
 
 #: runtimes whose context-phase (prompt) attention on a Hopper GPU (sm_90) is a Hopper-native fused
 #: kernel (warp-specialised, TMA loads, asynchronous WGMMA: the FlashAttention-3 class): TensorRT-LLM's
@@ -136,6 +151,7 @@ class ServingResult(Result):
     prefill_chunks = field("passes over which one prompt is prefilled (static: 1, the whole batch at once)")
     kv_cache_fraction = field("fraction of the memory beside the weights (in flight: and activations) the KV may use (static: 1)")
     attention_kernel = field("fused kernel class that prices the prompt attention: 'flash2' (FlashAttention-2) or 'flash3' (Hopper-native)")
+    cuda_graph_batch = field("rows a generation-only (decode) pass computes: the captured CUDA-graph size its batch is padded to, or the batch itself without padding")
     assumptions = field("modelling choices and default sources")
 
 
@@ -161,6 +177,42 @@ INFLIGHT_MAX_NUM_TOKENS = 8192
 #: https://nvidia.github.io/TensorRT-LLM/examples/kvcacheconfig.html).
 INFLIGHT_KV_FRACTION = 0.9
 _BATCHING = ("static", "inflight")
+
+#: the CUDA-graph batch sizes of every dense-model trtllm-bench run of TensorRT-LLM's performance
+#: overview (``llm_options.yml``: ``cuda_graph_config: enable_padding: true, batch_sizes: [1, 2, 4,
+#: 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192]``, section "Running the Benchmark" of
+#: https://github.com/NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/perf-overview.md)
+TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192)
+
+
+def cuda_graph_capture_sizes(batch_sizes, max_batch_size: int, max_num_tokens: int) -> tuple[int, ...]:
+    """The CUDA-graph batch sizes a TensorRT-LLM PyTorch engine captures with padding enabled: the
+    configured sizes up to min(max_batch_size, max_num_tokens) (the largest pure-decode batch),
+    then that bound itself if a larger size was configured ("if the user is OK padding to a batch
+    size B, they should also be OK with padding to some size B' < B";
+    ``_filter_cuda_graph_batch_sizes``, tensorrt_llm/_torch/pyexecutor/model_engine.py)."""
+    bound = min(int(max_batch_size), int(max_num_tokens))
+    out: list[int] = []
+    for bs in sorted(int(x) for x in batch_sizes):
+        if bs <= bound:
+            out.append(bs)
+        else:
+            if not out or out[-1] != bound:
+                out.append(bound)
+            break
+    return tuple(out)
+
+
+def cuda_graph_padded_batch(n: float, sizes) -> float:
+    """Rows a generation-only pass of ``n`` sequences computes under CUDA-graph padding: the smallest
+    captured size ≥ n (a fractional mean n is rounded up first), or n itself when n exceeds every
+    captured size (the batch runs eagerly, unpadded) or no sizes are given
+    (``CUDAGraphRunner._round_up_batch_size``, tensorrt_llm/_torch/pyexecutor/cuda_graph_runner.py)."""
+    if not sizes or n <= 0:
+        return n
+    need = math.ceil(n - 1e-9)
+    fits = [int(x) for x in sizes if int(x) >= need]
+    return float(min(fits)) if fits else n
 
 
 def inflight_schedule(slots: float, seq_len: int, output_len: int, max_num_tokens: int) -> dict:
@@ -224,7 +276,8 @@ class ServingModel:
               link_bandwidth=None, overhead=None, power_cap=None, quant_group_size: int | None = None,
               allreduce: str = "ring", weight_format: str | None = None, compute_unit: str | None = None,
               runtime: str | None = None, batching: str = "static", max_num_tokens: int | None = None,
-              kv_cache_fraction: float | None = None, attention_kernel: str = "auto") -> ServingResult:
+              kv_cache_fraction: float | None = None, attention_kernel: str = "auto",
+              cuda_graph_batch_sizes: tuple | None = None) -> ServingResult:
         """Solve prefill, decode and memory.
 
         See the math page: [site/math.qmd#serving](../site/math.qmd#serving).
@@ -292,6 +345,12 @@ class ServingModel:
             ``"flash3"`` when ``runtime`` names TensorRT-LLM, vLLM or SGLang and the GPU is a Hopper,
             else ``"flash2"``; ``attention_kernel_for``). Decode attention keeps the
             FlashAttention-2 rate (it is KV-bandwidth-bound). Ignored when ``efficiency`` is given.
+        cuda_graph_batch_sizes
+            The CUDA-graph batch sizes the runtime captured, with padding enabled (TensorRT-LLM
+            ``cuda_graph_config: enable_padding: true``; ``cuda_graph_capture_sizes`` derives them
+            from the configured list). A generation-only pass of n sequences then computes the
+            smallest captured size ≥ n rows; passes carrying prompt tokens are never padded. Default
+            None: no padding. See the module docstring.
         """
         model = as_model(model)
         hw = as_hardware(hardware)
@@ -327,6 +386,14 @@ class ServingModel:
                 f"KV pool {frac:g} of the memory left after weights and one iteration's activations"
                 + (" (TensorRT-LLM default free_gpu_memory_fraction)" if kv_cache_fraction is None else "")
                 + "; a request is admitted only when its whole KV (prompt + output) fits (GUARANTEED_NO_EVICT)")
+        graph_sizes = None
+        if cuda_graph_batch_sizes is not None:
+            try:
+                graph_sizes = tuple(sorted({int(x) for x in cuda_graph_batch_sizes}))
+            except (TypeError, ValueError):
+                raise ConfigError(f"cuda_graph_batch_sizes: expected positive integers, got {cuda_graph_batch_sizes!r}") from None
+            if not graph_sizes or graph_sizes[0] < 1:
+                raise ConfigError(f"cuda_graph_batch_sizes: expected positive integers, got {cuda_graph_batch_sizes!r}")
         if seq_len is None:
             assumptions.append(f"seq_len {s} (the model's context length)")
         if model.heads % tp:
@@ -490,24 +557,27 @@ class ServingModel:
                 assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
 
         def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float, extra_attn=(),
-                 prompt: bool = False):
+                 prompt: bool = False, pad: float = 0.0):
             """One forward pass as a sequence of operator classes, each on its own roofline
             (kernels run one after another, so their times add): the matmuls (weights, or FLOPs at
             large batch), attention (KV traffic, or score FLOPs at long context), and the
             memory-bound elementwise operators (norms, activations, residuals, rotary).
             ``extra_attn``: further attention kernels in the same pass, as (tokens, mean context,
             KV bytes), e.g. the prompt chunks of an in-flight iteration (their own kernel), priced at
-            the prompt-attention rate; ``prompt``: the main tokens are prompt tokens (a prefill pass)."""
+            the prompt-attention rate; ``prompt``: the main tokens are prompt tokens (a prefill pass);
+            ``pad``: CUDA-graph padding rows (dummy requests) that the GEMMs and elementwise kernels
+            compute but attention does not."""
+            rows = tokens + pad
             if shapes and curve:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
-                mm_c = sum(n * 2.0 * nk * tokens / tp / (rate * gemm_size_factor(curve, 2.0 * nk * tokens / tp))
+                mm_c = sum(n * 2.0 * nk * rows / tp / (rate * gemm_size_factor(curve, 2.0 * nk * rows / tp))
                            for nk, n in shapes)
             else:
-                mm_c = 2.0 * t["P_matmul"] * tokens / tp / rate
+                mm_c = 2.0 * t["P_matmul"] * rows / tp / rate
             mm_m = weights / bw + dequant
             attn_tokens = tokens - sum(x[0] for x in extra_attn)
             at_c = t["attn_coeff"] * context * attn_tokens / tp / (rate_pa if prompt else rate_at)
             at_m = kv_bytes / bw
-            el_m = activation_bytes(t, tokens, act_b) / tp / bw
+            el_m = activation_bytes(t, rows, act_b) / tp / bw
             parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m)) + tuple(
                 (t["attn_coeff"] * c_x * n_x / tp / rate_pa, kv_x / bw) for n_x, c_x, kv_x in extra_attn)
             total = sum(max(a, m) for a, m in parts)
@@ -524,14 +594,16 @@ class ServingModel:
         p_comm = comm(p_tokens)
         ttft = p_t + p_comm + ov
 
-        # decode step at the mean context: every sequence reads its KV cache
+        # decode step at the mean context: every sequence reads its KV cache; a generation-only
+        # pass, so under CUDA-graph padding its GEMMs run on the captured size b_pad >= b
         c = s + (out / 2.0 if out else 0.0)
         d_flops = forward_flops(t, b, c)
-        p_read_d = weight_read_params(t, b) / tp
+        b_pad = cuda_graph_padded_batch(b, graph_sizes)
+        p_read_d = weight_read_params(t, b_pad) / tp
         # the warps that stream the weights also expand them: dequantization adds to the stream
         dq = p_read_d * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
-        d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_read, dq)
-        d_comm = comm(b)
+        d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_read, dq, pad=b_pad - b)
+        d_comm = comm(b_pad)
         itl = d_t + d_comm + ov
         e2e = ttft + (out or 1) * itl if out else ttft + itl
         throughput = b / itl
@@ -543,23 +615,27 @@ class ServingModel:
             def iteration(prompt_tokens: float):
                 """One in-flight iteration: B_d decode tokens at the mean decode context plus
                 ``prompt_tokens`` prompt tokens (causal mean context (s+1)/2; a later chunk also
-                reads the KV of the chunks before it), weights read once."""
+                reads the KV of the chunks before it), weights read once. A generation-only
+                iteration (no prompt tokens) is padded to its CUDA-graph size; one with prompt
+                tokens runs eagerly, unpadded."""
                 toks = b_d + prompt_tokens
+                pad = cuda_graph_padded_batch(b_d, graph_sizes) - b_d if prompt_tokens <= 0 else 0.0
                 extra = ()
                 if prompt_tokens > 0:
                     # each chunk writes its KV and reads the KV of the chunks before it once (mean (s-chunk)/2 tokens)
                     prior = prompt_tokens / sch["chunk"] * (s - sch["chunk"]) / 2.0 if n_p > 1 else 0.0
                     extra = ((prompt_tokens, (s + 1) / 2.0, (prompt_tokens + prior) * kv_tok_dev),)
-                w_read = weight_read_params(t, toks) / tp
+                w_read = weight_read_params(t, toks + pad) / tp
                 dq_i = w_read * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
-                it, ic, im, ib = step(toks, c, b_d * c * kv_tok_dev, w_read * by_read, dq_i, extra)
-                return it + comm(toks) + ov, ic, im, ib
+                it, ic, im, ib = step(toks, c, b_d * c * kv_tok_dev, w_read * by_read, dq_i, extra, pad=pad)
+                return it + comm(toks + pad) + ov, ic, im, ib
 
             t0, c0, m0, b0 = iteration(0.0)
             t1, c1, m1, b1 = iteration(load)
             itl = (1.0 - q) * t0 + q * t1  # the mean iteration a decoding sequence sees
             d_c, d_m = (1.0 - q) * c0 + q * c1, (1.0 - q) * m0 + q * m1
-            d_comm = (1.0 - q) * comm(b_d) + q * comm(b_d + load)
+            b_pad = cuda_graph_padded_batch(b_d, graph_sizes)
+            d_comm = (1.0 - q) * comm(b_pad) + q * comm(b_d + load)
             d_bott = b0 if q < 0.5 else b1
             ttft = n_p * t1  # one prompt's chunks, each riding in an iteration with the decode batch
             e2e = ttft + (out - 1) * itl
@@ -569,6 +645,13 @@ class ServingModel:
             assumptions.append(
                 f"in-flight steady state: {sch['b_d']:.1f} sequences decoding per iteration, a prompt in "
                 f"{n_p} chunk(s); {q:.3f} of the iterations carry {load:.0f} prompt tokens")
+        if graph_sizes is not None:
+            n_gen = b_d if inflight else b
+            assumptions.append(
+                f"CUDA-graph padding (captured batch sizes {', '.join(map(str, graph_sizes))}): a generation-only pass of "
+                f"{n_gen:.1f} sequences computes {b_pad:g} rows (the next captured size; dummy requests, no KV); "
+                "passes with prompt tokens run eagerly, unpadded (TensorRT-LLM PyTorch backend: cuda_graph_runner.py "
+                "_get_padded_batch, scheduler.py can_run_cuda_graph)")
         assumptions.extend(range_notes(model, seq_len=s, output_len=out, batch_size=b, compute_time=d_c, memory_time=d_m, overhead_time=ov))
         return ServingResult._make({
             "model": model.name, "hardware": hw.name, "precision": precision, "kv_precision": kv_precision,
@@ -587,5 +670,6 @@ class ServingModel:
             "prefill_mfu": p_flops / (ttft * tp * peak), "compute_efficiency": eta, "memory_efficiency": eta_m,
             "batching": "inflight" if inflight else "static", "max_num_tokens": n_tok if inflight else b * s,
             "prefill_chunks": n_p if inflight else 1, "kv_cache_fraction": frac if inflight else 1.0,
-            "attention_kernel": kernel, "assumptions": tuple(assumptions),
+            "attention_kernel": kernel, "cuda_graph_batch": b_pad,
+            "assumptions": tuple(assumptions),
         })

@@ -18,6 +18,15 @@ every case, never a per-case number:
   activations, GUARANTEED_NO_EVICT), one replica per ``tp`` devices; output tokens/s =
   replicas x the steady-state throughput. The efficiency guide uses the same rule
   (``batch_size = "max"``).
+- CUDA-graph padding: a trtllm-bench run of TensorRT-LLM's performance overview (the case's source
+  is docs/source/performance/perf-overview.md) ran with the ``llm_options.yml`` that page states for
+  every dense-model run (``cuda_graph_config: enable_padding: true, batch_sizes: [1, 2, 4, ...,
+  384, 512, 1024, ..., 8192]``, section "Running the Benchmark"), so it is solved with
+  ``cuda_graph_batch_sizes`` = that list as the PyTorch engine captures it for trtllm-bench's max
+  batch and token budget (``cuda_graph_capture_sizes``): generation-only iterations compute the
+  next captured batch size. A ``config.cuda_graph_batch_sizes`` stated by a case is used as given.
+  The page's ``--kv_cache_free_gpu_mem_fraction 0.95`` is "in many cases", not per table, so the
+  documented 0.90 default stays.
 - the runtime: a case whose ``config.framework`` names TensorRT-LLM (trtllm-bench, the MLPerf
   harness) is solved with ``runtime="TensorRT-LLM"``, which on a Hopper GPU prices the prompt
   attention at the Hopper-native context-FMHA kernel (``ServingModel`` ``attention_kernel="auto"``).
@@ -30,6 +39,10 @@ from __future__ import annotations
 from ._common import NotRunnable, Prediction, hardware_of, model_of, number, precision_of, qty
 
 __all__ = ["predict"]
+
+#: TensorRT-LLM's performance overview, whose "Running the Benchmark" section states the CUDA-graph
+#: configuration of its trtllm-bench runs
+_PERF_OVERVIEW = "docs/source/performance/perf-overview.md"
 
 
 def _device(case):
@@ -107,11 +120,17 @@ def _offline_tps(case):
     tp = kw.get("tp_size", 1)
     gpus = int(sy.get("gpus", tp))
     replicas = max(1, gpus // tp)
-    from ...solvers.serving import trtllm_bench_settings
+    from ...solvers.serving import TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, cuda_graph_capture_sizes, trtllm_bench_settings
 
     max_bs = None
     if "trtllm-bench" in str(cf.get("framework", "")):  # otherwise the solver's default token budget
         max_bs, kw["max_num_tokens"] = trtllm_bench_settings(_solve(model, hw, {**kw, "batch_size": 1}), s, out)
+    graphs = cf.get("cuda_graph_batch_sizes")
+    if graphs is None and max_bs and str(case.source.get("url", "")).endswith(_PERF_OVERVIEW):
+        graphs = TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES  # the llm_options.yml the perf overview states
+    if graphs is not None:
+        kw["cuda_graph_batch_sizes"] = (cuda_graph_capture_sizes(graphs, max_bs, kw["max_num_tokens"])
+                                        if max_bs else tuple(int(x) for x in graphs))
     probe = _solve(model, hw, {**kw, "batch_size": 1})
     b = min(probe.max_batch_size, max_bs or probe.max_batch_size)
     if "max_batch_size" in cf:
