@@ -34,7 +34,12 @@ _DIST = ("DistributedModel on H100 with PyTorch FSDP (eager kernels, FSDP overla
          "all-positive random inputs; signed (randn-like) data may draw more power and clock lower, unmeasured on H100. "
          "Checked and refuted: a pre-Hopper (sm_80 PTX, mma.sync) software path, since llm-foundry's H100 tables ran on "
          "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90) and IBM on post-2.2 nightlies; the "
-         "IBM blog's H100 profile names only a ~10% exposed network (modelled: 77 of 790 ms) and an untested HBM guess")
+         "IBM blog's H100 profile names only a ~10% exposed network (modelled: 77 of 790 ms) and an untested HBM guess. "
+         "Open, unquantified: llm-foundry's runs used attn_impl: triton (mpt-*.yaml; submit_benchmarks.py default "
+         "'triton' until after v0.4.0, sweep.sh passes no --attn_impl), i.e. flash_attn_triton.py on triton_pre_mlir, "
+         "priced here at the FlashAttention-2 rows; no measurement of that kernel's rate exists (the FA2 paper's "
+         "'FlashAttention in Triton' is triton.ops.flash_attention, another kernel), and attention is only 8% of "
+         "the modelled 7B H100 step, so it alone would need to run ~4x slower than FA2 to close the gap")
 _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates give r_node = 17 failures per 1000 "
         "node-days (BLOOM GPUs 4.5, OPT hosts 11.7, Llama 3's H100 network/software per GPU-hour 0.9), but 7.9 h on "
         "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21). The missing ~6.7 are not network hardware: an "
