@@ -555,6 +555,8 @@ class ServingModel:
             curve, curve_src = _defaults.gemm_size_curve(hw.id, hw.tier)
             if curve:
                 assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
+        # FLOPs per row of each GEMM on one device (2·N·K / tp), with how many of it a pass runs
+        gemm_k = [(2.0 * nk / tp, n) for nk, n in shapes] if (shapes and curve) else []
 
         def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float, extra_attn=(),
                  prompt: bool = False, pad: float = 0.0):
@@ -568,9 +570,8 @@ class ServingModel:
             ``pad``: CUDA-graph padding rows (dummy requests) that the GEMMs and elementwise kernels
             compute but attention does not."""
             rows = tokens + pad
-            if shapes and curve:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
-                mm_c = sum(n * 2.0 * nk * rows / tp / (rate * gemm_size_factor(curve, 2.0 * nk * rows / tp))
-                           for nk, n in shapes)
+            if gemm_k:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
+                mm_c = rows / rate * sum(n * k / gemm_size_factor(curve, k * rows) for k, n in gemm_k)
             else:
                 mm_c = 2.0 * t["P_matmul"] * rows / tp / rate
             mm_m = weights / bw + dequant
