@@ -51,17 +51,6 @@ _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates
 KNOWN_MISSES: dict[str, str] = {
     "ibm_fsdp_llama2_7b_h100_96gpu": _DIST,
     "llmfoundry_mpt7b_h100_8gpu_bf16": _DIST,
-    "trtllm_llama31_405b_fp8_h100_tp8_128_2048": (
-        "ServingModel: in-flight batching at the KV-pool batch (372) with trtllm-bench's token budget and the "
-        "perf overview's CUDA-graph padding (decode-only iterations run the 384 graph) are modelled and leave it "
-        "at +26%. Skinny-GEMM efficiency is not the cause: published H100 GEMMs at M = 256/512/1024 "
-        "(vLLM PR #23280, cuBLAS BF16, N=2112 K=7168: 402/566/620 TFLOP/s) are priced within -1..+4% by the "
-        "square-GEMM size curve per shape, and the 405B decode GEMMs at M = 384 sit on the compute side "
-        "(GEMM FLOP time ~1.9x the weight stream). The measured shortfall of FP8 GEMMs near the ridge is on "
-        "the memory side (vLLM PR #49363, H100 FP8, M = 64/128, N=12288 K=5376: 318/582 TFLOP/s, the model "
-        "1.17/1.28x): even pricing all weight and KV reads at that ~0.72 of peak moves this case only to "
-        "+23%. No published FP8 GEMM at M = 200-400 with these N, K was found. The page's 'in many "
-        "cases' KV fraction 0.95 (not stated per table) would give ~393 slots, padded to 512"),
     "kokolis_rsc1_job_mttf_1024gpu": _REL,
 }
 

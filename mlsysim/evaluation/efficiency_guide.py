@@ -247,7 +247,7 @@ def predict(r: Regime | str) -> Prediction:
         from ..solvers.serving import ServingModel, cuda_graph_capture_sizes, trtllm_bench_settings
 
         kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size", "batching", "max_num_tokens", "runtime",
-                                  "attention_kernel") if k in rep}
+                                  "attention_kernel", "kv_cache_fraction") if k in rep}
         note, max_bs = "", None
         if kw.get("max_num_tokens") == "trtllm-bench":  # the settings trtllm-bench derives itself
             kw.pop("max_num_tokens")
