@@ -29,8 +29,8 @@ SOLVERS = {
 #: it (shown as expected failures; a listed case that comes within the target simply passes).
 _DIST = ("DistributedModel on H100 with PyTorch FSDP (eager kernels, FSDP overlap, compute slowed beside overlapped "
          "collectives, sustained GEMM rate modelled: H100 BF16 now takes gpu-fryer's 60 s burn-test mean, ~730 of 989.4, "
-         "not MAMF's short-run 794.5): still 26-32% optimistic on the two 7B H100 runs (MPT-70B now +20%, A100 siblings "
-         "within 17%); the residual (also on single-node runs) has no sourced mechanism yet. The steady-state row used "
+         "not MAMF's short-run 794.5): still 30-32% optimistic on the two 7B H100 runs (MPT's MFU in llm-foundry's own "
+         "convention, embeddings counted; MPT-70B H100 +20.5%, A100 siblings within 21%); the residual (also on single-node runs) has no sourced mechanism yet. The steady-state row used "
          "all-positive random inputs; signed (randn-like) data may draw more power and clock lower, unmeasured on H100. "
          "Checked and refuted: a pre-Hopper (sm_80 PTX, mma.sync) software path, since llm-foundry's H100 tables ran on "
          "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90) and IBM on post-2.2 nightlies; the "

@@ -127,6 +127,26 @@ def plan_of(case) -> dict:
     return kw
 
 
+_LLMFOUNDRY_NOTE = (".tokens_per_second / gpus x 3·(2·P + 4·L·d·s) / dense peak (the source's MFU: llm-foundry "
+                    "counts every parameter, embeddings included, and full attention)")
+
+
+def _llmfoundry_mfu(case, model, fleet, r, precision: str, gpus: int):
+    """The predicted throughput as llm-foundry's MFU (scripts/train/benchmarking/README.md and
+    ``MPTForCausalLM.flops_per_batch``): (3·2·P + 3·n_layers·2·2·d_model·s) FLOPs per token, P the
+    model's parameters with the embeddings, over the GPU's dense peak. The measured MFU is in this
+    convention, so the prediction is too (mlsysim's own ``mfu`` counts 6·P without embeddings)."""
+    from ...core.units import Q_
+    from ...solvers._terms import peak_rate
+
+    p_total = float(case.workload.get("parameters") or model.total_parameters)
+    s = float(case.config.get("seq_len") or case.workload.get("seq_len"))
+    flops_tok = 3.0 * (2.0 * p_total + model.layers * 2 * 2 * model.hidden_dim * s)
+    peak, _ = peak_rate(fleet.node.accelerator, precision)
+    tps = r.tokens_per_second.to("token/s").magnitude / gpus
+    return Q_(tps * flops_tok / peak, "")
+
+
 def predict(case) -> Prediction:
     DistributedModel = _solver()
     m = case.metric
@@ -154,6 +174,8 @@ def predict(case) -> Prediction:
         else:
             val = r.tflops_per_gpu.to("TFLOP/s")
             call += ".tflops_per_gpu"
+    elif m == "mfu" and str(case.config.get("mfu_convention", "")).lower() == "llm-foundry":
+        val, call = _llmfoundry_mfu(case, model, fleet, r, kw["precision"], gpus), call + _LLMFOUNDRY_NOTE
     elif m == "mfu":
         val, call = Q_(r.mfu, ""), call + ".mfu"
     elif m == "hfu":
