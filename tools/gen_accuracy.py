@@ -66,7 +66,7 @@ NOT_MODELLED = [
 #: Physics added because a prediction missed a published measurement (issue 5: "add the missing
 #: physics, and say so in the docs"): what, where in the code, and which cases it moved.
 ADDED_PHYSICS = [
-    ("Compute slowed by concurrent collectives", "`solvers/distributed.py` `overlap_slowdown`",
+    ("Compute slowed by concurrent collectives", "`solvers/distributed.py` `overlapped`, `_defaults.overlap_slowdown`",
      "An overlapped FSDP gather, reduce-scatter or data-parallel all-reduce takes SMs and HBM bandwidth from "
      "the compute it hides behind: a layer costs max(X, C + σ·min(X, C)), σ = 0.189 measured on A100, H100, "
      "MI250 and MI210 (arXiv 2507.03114). PyTorch FSDP cases moved 1-14 points toward the measurement."),

@@ -244,26 +244,29 @@ def predict(r: Regime | str) -> Prediction:
     rep = dict(r.representative)
     model, hw, prec, mode = rep["model"], rep["hardware"], rep["precision"], rep["mode"]
     if mode == "serving":
-        from ..solvers.serving import ServingModel, cuda_graph_capture_sizes, trtllm_bench_settings
+        from ..solvers.serving import ServingModel, trtllm_bench_inputs
+
+        def solve(k):
+            return ServingModel().solve(model, hw, precision=prec, **k)
 
         kw = {k: rep[k] for k in ("seq_len", "output_len", "tp_size", "batching", "max_num_tokens", "runtime",
                                   "attention_kernel", "kv_cache_fraction") if k in rep}
-        note, max_bs = "", None
-        if kw.get("max_num_tokens") == "trtllm-bench":  # the settings trtllm-bench derives itself
+        graphs = tuple(int(x) for x in rep["cuda_graph_batch_sizes"]) if "cuda_graph_batch_sizes" in rep else None
+        note = ""
+        if kw.get("max_num_tokens") == "trtllm-bench":  # the settings trtllm-bench derives itself (the adapter's rule)
             kw.pop("max_num_tokens")
-            probe = ServingModel().solve(model, hw, batch_size=1, precision=prec, **kw)
-            max_bs, kw["max_num_tokens"] = trtllm_bench_settings(probe, probe.seq_len, probe.output_len)
+            kw, _ = trtllm_bench_inputs(solve, kw, graphs)
+            b = kw.pop("batch_size")
             note += " [max_num_tokens by trtllm-bench's rule]"
-        if "cuda_graph_batch_sizes" in rep:  # the CUDA-graph sizes the source states, as the engine captures them
-            graphs = tuple(int(x) for x in rep["cuda_graph_batch_sizes"])
-            kw["cuda_graph_batch_sizes"] = cuda_graph_capture_sizes(graphs, max_bs, kw["max_num_tokens"]) if max_bs else graphs
+        else:
+            if graphs is not None:
+                kw["cuda_graph_batch_sizes"] = graphs
+            b = solve({**kw, "batch_size": 1}).max_batch_size
         if rep["batch_size"] == "max":  # the largest batch whose KV fits (the validation adapter's rule)
-            b = ServingModel().solve(model, hw, batch_size=1, precision=prec, **kw).max_batch_size
-            b = min(b, max_bs) if max_bs else b
             note += " [batch = max_batch_size of the batch-1 call]"
         else:
             b = int(rep["batch_size"])
-        res = ServingModel().solve(model, hw, batch_size=b, precision=prec, **kw)
+        res = solve({**kw, "batch_size": b})
         args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
         return Prediction(r.id, serving_run_mfu(res, model, hw),
                           f"ServingModel().solve({model!r}, {hw!r}, batch_size={b}, precision={prec!r}, {args}){note}",

@@ -125,16 +125,8 @@ def overlapped(comm: float, compute: float, slowdown: float = 0.0) -> float:
     return max(comm, compute + slowdown * min(comm, compute))
 
 
-def overlap_slowdown() -> "_defaults.Default":
-    """σ, the fractional slowdown of compute kernels while a collective runs concurrently on the same
-    GPU, from the calibration row of quantity ``overlap_slowdown`` ('Characterizing
-    Compute-Communication Overlap in GPU-Accelerated Distributed Deep Learning', arXiv 2507.03114:
-    an average computational slowdown of 18.9% on A100, H100, MI250 and MI210 GPT and Llama runs);
-    0 when no row exists."""
-    rows = [r for r in _defaults.calibration_rows() if r.get("quantity") == "overlap_slowdown"]
-    if not rows:
-        return _defaults.Default(0.0, "no calibration row: concurrent communication does not slow compute")
-    return _defaults.Default(float(rows[0]["value"]), "calibration:" + rows[0]["id"])
+#: σ of ``overlapped`` (calibration row of quantity ``overlap_slowdown``), re-exported here
+overlap_slowdown = _defaults.overlap_slowdown
 
 
 def adam_step_bytes(grad_bytes: float, master_bytes: float, fused: bool = True) -> float:

@@ -81,8 +81,8 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
     if recompute not in ("none", "selective", "full"):
         raise ConfigError(f"recompute: expected 'none', 'selective' or 'full', got {recompute!r}")
     assumptions = []
-    if compute_unit is None and runtime and _defaults.runtime_unit(hw, runtime):  # single-threaded runtime: one core
-        compute_unit = _defaults.runtime_unit(hw, runtime)
+    if compute_unit is None and runtime and (unit := _defaults.runtime_unit(hw, runtime)):  # single-threaded: one core
+        compute_unit = unit
         assumptions.append(f"runtime {runtime!r} is single-threaded: one core's peaks (compute unit "
                            f"{compute_unit!r}, _defaults.runtime_unit)")
     hw.unit(compute_unit)  # an unknown unit name raises here, naming the device's units

@@ -70,7 +70,8 @@ from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, d
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
-__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings", "attention_kernel_for",
+__all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_settings", "trtllm_bench_inputs",
+           "attention_kernel_for",
            "cuda_graph_capture_sizes", "cuda_graph_padded_batch", "TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES"]
 
 #: runtimes whose context-phase (prompt) attention on a Hopper GPU (sm_90) is a Hopper-native fused
@@ -257,6 +258,22 @@ def trtllm_bench_settings(probe, seq_len: int, output_len: int) -> tuple[int, in
             _round_up_tiered(raw_tok, ((4096, 256), (8192, 512)), 1024, floor=2048))
 
 
+def trtllm_bench_inputs(solve, kw: dict, graphs=None) -> tuple[dict, int]:
+    """The ServingModel inputs of a trtllm-bench run over a uniform-ISL/OSL dataset: ``kw`` (in-flight
+    keyword arguments with ``seq_len`` and ``output_len``) completed with trtllm-bench's own
+    max_num_tokens (``trtllm_bench_settings``), the CUDA-graph sizes the engine captures from the
+    configured ``graphs`` (``cuda_graph_capture_sizes``; none when None) and ``batch_size`` = the
+    smaller of the KV pool's ``max_batch_size`` and trtllm-bench's max batch. ``solve(kwargs)`` runs
+    one ServingModel call. Returns the completed kwargs and trtllm-bench's max batch."""
+    kw = dict(kw)
+    probe = solve({**kw, "batch_size": 1})
+    max_bs, kw["max_num_tokens"] = trtllm_bench_settings(probe, kw["seq_len"], kw["output_len"])
+    if graphs is not None:
+        kw["cuda_graph_batch_sizes"] = cuda_graph_capture_sizes(graphs, max_bs, kw["max_num_tokens"])
+    kw["batch_size"] = min(solve({**kw, "batch_size": 1}).max_batch_size, max_bs)
+    return kw, max_bs
+
+
 def _round_up_tiered(x: float, tiers: tuple, step_above: int, floor: int) -> int:
     """``x`` rounded up to the step of the first tier whose bound it is below (``step_above`` past
     the last), never below ``floor`` when it falls in the first tier (trtllm-bench's rounding)."""
@@ -391,7 +408,7 @@ class ServingModel:
             try:
                 graph_sizes = tuple(sorted({int(x) for x in cuda_graph_batch_sizes}))
             except (TypeError, ValueError):
-                raise ConfigError(f"cuda_graph_batch_sizes: expected positive integers, got {cuda_graph_batch_sizes!r}") from None
+                graph_sizes = ()
             if not graph_sizes or graph_sizes[0] < 1:
                 raise ConfigError(f"cuda_graph_batch_sizes: expected positive integers, got {cuda_graph_batch_sizes!r}")
         if seq_len is None:
@@ -598,18 +615,20 @@ class ServingModel:
         # decode step at the mean context: every sequence reads its KV cache; a generation-only
         # pass, so under CUDA-graph padding its GEMMs run on the captured size b_pad >= b
         c = s + (out / 2.0 if out else 0.0)
-        d_flops = forward_flops(t, b, c)
         b_pad = cuda_graph_padded_batch(b, graph_sizes)
         p_read_d = weight_read_params(t, b_pad) / tp
         # the warps that stream the weights also expand them: dequantization adds to the stream
-        dq = p_read_d * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
-        d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_read, dq, pad=b_pad - b)
-        d_comm = comm(b_pad)
-        itl = d_t + d_comm + ov
-        e2e = ttft + (out or 1) * itl if out else ttft + itl
-        throughput = b / itl
+        dq_per_weight = dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
+        dq = p_read_d * dq_per_weight
         n_p = None
-        if inflight:
+        if not inflight:
+            d_t, d_c, d_m, d_bott = step(b, c, b * c * kv_tok_dev, p_read_d * by_read, dq, pad=b_pad - b)
+            d_comm = comm(b_pad)
+            itl = d_t + d_comm + ov
+            e2e = ttft + (out or 1) * itl if out else ttft + itl
+            throughput = b / itl
+            d_flops = forward_flops(t, b, c)
+        else:
             sch = inflight_schedule(b, s, out, n_tok)
             n_p, b_d, load, q = sch["n_p"], sch["b_d"], sch["L"], sch["q"]
 
@@ -627,8 +646,8 @@ class ServingModel:
                     prior = prompt_tokens / sch["chunk"] * (s - sch["chunk"]) / 2.0 if n_p > 1 else 0.0
                     extra = ((prompt_tokens, (s + 1) / 2.0, (prompt_tokens + prior) * kv_tok_dev),)
                 w_read = weight_read_params(t, toks + pad) / tp
-                dq_i = w_read * dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
-                it, ic, im, ib = step(toks, c, b_d * c * kv_tok_dev, w_read * by_read, dq_i, extra, pad=pad)
+                it, ic, im, ib = step(toks, c, b_d * c * kv_tok_dev, w_read * by_read, w_read * dq_per_weight, extra,
+                                      pad=pad)
                 return it + comm(toks + pad) + ov, ic, im, ib
 
             t0, c0, m0, b0 = iteration(0.0)

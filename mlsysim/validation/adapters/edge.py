@@ -31,7 +31,7 @@ documented rule, the same for every case, never a per-case number:
   CMSIS-NN, with ESP-NN; X-CUBE-AI; microTVM), keyed by ``_defaults.runtime_family``; a
   single-threaded runtime (TFLM) is priced on one core of a multi-core part (the solver's
   ``_defaults.runtime_unit``); a TFLM run whose kernel library is not stated is not predicted
-  (``_microcontroller_unit``).
+  (``_require_kernel_library``).
 - A prediction whose binding term rests on an uncalibrated default (no measured device of the
   tier, ``_defaults._lookup``: the peak is assumed) is a bound, not a prediction: the case is
   shown as not run, with the default it lacks, never counted.
@@ -84,7 +84,7 @@ def _runtime(case) -> str | None:
     return fw or None
 
 
-def _microcontroller_unit(case, hw, kw: dict) -> None:
+def _require_kernel_library(hw, kw: dict) -> None:
     """Microcontroller rule, the same for every case: a TensorFlow Lite Micro run whose kernel
     library the source does not state (``_defaults.runtime_family`` -> 'tflm') is not predicted: the
     libraries differ several-fold on one core (ESP32-S3 person detection 2300 ms with TFLM's
@@ -156,7 +156,7 @@ def _latency(case):
         raise NotRunnable("latency of a whole generation query (prefill + every generated token) needs the "
                           "dataset's per-sample input and output lengths, which the source does not state")
     kw = {"batch_size": int(number(case.config.get("batch_size", 1), "batch_size")), **_node_kwargs(case, model)}
-    _microcontroller_unit(case, hw, kw)
+    _require_kernel_library(hw, kw)
     _has_peak(hw, kw)
     r = _single(case, model, hw, kw)
     return Prediction(r.latency.to("ms"), _call("SingleNodeModel", model, hw, kw) + ".latency", r.bottleneck.lower(),
@@ -173,7 +173,7 @@ def _offline(case):
                           "states only the maximum sequence length) needs the dataset's mean tokenized length, which "
                           "the source does not state: the padded length gives a lower bound, not a prediction")
     kw = _node_kwargs(case, model)
-    _microcontroller_unit(case, hw, kw)
+    _require_kernel_library(hw, kw)
     _has_peak(hw, kw)
     if "batch_size" in case.config:
         b = int(number(case.config["batch_size"], "batch_size"))

@@ -130,24 +130,25 @@ def _offline_tps(case):
     tp = kw.get("tp_size", 1)
     gpus = int(sy.get("gpus", tp))
     replicas = max(1, gpus // tp)
-    from ...solvers.serving import TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, cuda_graph_capture_sizes, trtllm_bench_settings
+    from ...solvers.serving import TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES, trtllm_bench_inputs
 
-    max_bs = None
-    if "trtllm-bench" in str(cf.get("framework", "")):  # otherwise the solver's default token budget
-        max_bs, kw["max_num_tokens"] = trtllm_bench_settings(_solve(model, hw, {**kw, "batch_size": 1}), s, out)
+    bench = "trtllm-bench" in str(cf.get("framework", ""))  # otherwise the solver's default token budget
     graphs = cf.get("cuda_graph_batch_sizes")
-    perf_overview = bool(max_bs) and str(case.source.get("url", "")).endswith(_PERF_OVERVIEW)
+    perf_overview = bench and str(case.source.get("url", "")).endswith(_PERF_OVERVIEW)
     if graphs is None and perf_overview:
         graphs = TRTLLM_BENCH_CUDA_GRAPH_BATCH_SIZES  # the llm_options.yml the perf overview states
     if perf_overview and "kv_cache_fraction" not in cf:
         kw["kv_cache_fraction"] = PERF_OVERVIEW_KV_FRACTION  # the share the perf overview states
     elif "kv_cache_fraction" in cf:
         kw["kv_cache_fraction"] = float(number(cf["kv_cache_fraction"], "kv_cache_fraction"))
-    if graphs is not None:
-        kw["cuda_graph_batch_sizes"] = (cuda_graph_capture_sizes(graphs, max_bs, kw["max_num_tokens"])
-                                        if max_bs else tuple(int(x) for x in graphs))
-    probe = _solve(model, hw, {**kw, "batch_size": 1})
-    b = min(probe.max_batch_size, max_bs or probe.max_batch_size)
+    max_bs = None
+    if bench:
+        kw, max_bs = trtllm_bench_inputs(lambda k: _solve(model, hw, k), kw, graphs)
+        b = kw["batch_size"]
+    else:
+        if graphs is not None:
+            kw["cuda_graph_batch_sizes"] = tuple(int(x) for x in graphs)
+        b = _solve(model, hw, {**kw, "batch_size": 1}).max_batch_size
     if "max_batch_size" in cf:
         b = min(b, int(cf["max_batch_size"]))
     if b < 1:
