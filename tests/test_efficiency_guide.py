@@ -14,21 +14,12 @@ EXPECTED = ["large_model_training", "small_model_eager_training", "batch1_decode
 #: Each reason names the physics the engine lacks; when it is added the test starts passing (xfail is
 #: not strict because other solvers change under it) and the entry should go.
 OUTSIDE = {
-    "batched_decode": "0.186 against a measured 0.196-0.252 (0.188 before CUDA-graph padding) with in-flight "
-                      "batching at the largest batch the KV pool holds (478 at the perf overview's 0.95 KV share): "
-                      "the perf overview's CUDA-graph "
-                      "padding makes the decode-only iterations run the 512 graph, and the 8B run is predicted "
-                      "21,121 against its own 22,714 tok/s (-7%), the low end of the range; the prompt-attention "
-                      "kernel does not move it (128-token prompts: the Hopper-native context FMHA row changes the "
-                      "MFU by < 0.001)",
-    "long_context_prefill": "0.282 against 0.30-0.48 (was 0.267 with FlashAttention-2): the TensorRT-LLM run now "
-                            "prices its prompt attention at the Hopper-native kernel row (FlashAttention-3 causal, "
-                            "head dim 128, 4k: 0.585 of the 16-bit peak), and the 5000/500 8B run is predicted "
-                            "3,150 against 3,459 tok/s (-9%; CUDA-graph padding moves it < 0.1%: 84% of the "
-                            "iterations carry prompt chunks and run eagerly, the rest are KV-bound). The rest of the ~57 ms iteration is ~31 ms of decode "
-                            "KV reads (178 sequences at ~5,250 tokens of context) and the GEMMs; not modelled: FP8 "
-                            "context FMHA (TensorRT-LLM use_fp8_context_fmha, Hopper only, not stated for the run) "
-                            "and the decode (XQA) attention kernel's own bandwidth, which has no calibration row",
+    "long_context_prefill": "0.2998 against 0.30-0.48 (0.282 before the GEMM inputs and outputs moved onto the GEMMs' own "
+                            "roofline): the 5000/500 8B run is predicted ~3,350 against 3,459 tok/s; its prompt attention is "
+                            "priced at the Hopper-native BF16 kernel row (FlashAttention-3 causal hd128 4k, 0.585 of peak), "
+                            "while TensorRT-LLM runs FP8 context FMHA whenever the KV cache is FP8 (attentionOp.cpp "
+                            "mFP8ContextFMHA) and no FP8 causal hd128 rate is sourced; ~22 ms of the ~58 ms iteration is "
+                            "decode KV reads (XQA: no published bandwidth)",
 }
 
 

@@ -85,7 +85,13 @@ def model_terms(m) -> dict:
         # writing its outputs once (attention fused, FlashAttention-style: no s^2 score matrix in memory):
         # QKV, attention, O, MLP up, activation, down, two norms and two residual adds.
         qkv = (a + 2 * k) * d
-        act = (h + qkv) + (qkv + a * d) + (a * d + h) + (h + g * f_active) + (g * f_active + f_active) + (f_active + h) + 10 * h
+        # by kernel class, for solvers that put each kernel on its own roofline: the GEMMs' inputs and
+        # outputs (QKV, O, MLP up, down) belong to the GEMM kernels, the attention kernel reads Q, K, V
+        # and writes its output, and the rest is element-wise (activation, two norms, two residual adds)
+        act_gemm = (h + qkv) + (a * d + h) + (h + g * f_active) + (f_active + h)
+        act_attn = qkv + a * d
+        act_ew = (g * f_active + f_active) + 10 * h
+        act = act_gemm + act_attn + act_ew
         t = {
             "kind": "transformer",
             "L": L,
@@ -104,6 +110,9 @@ def model_terms(m) -> dict:
             "moe_k": m.experts_per_token or 0,
             "P_expert": m._mlp(m.moe_ffn_dim or m.d_ff) if m.is_moe else 0.0,
             "act_elems": float(act * L),  # per token, all layers
+            "act_gemm_elems": float(act_gemm * L),
+            "act_attn_elems": float(act_attn * L),
+            "act_ew_elems": float(act_ew * L),
             "kernels": 10 * L + 3,
             "seq_len": m.seq_len,
             "moe": m.is_moe,
@@ -158,6 +167,18 @@ def activation_bytes(t: dict, tokens: float, b: float) -> float:
     See the math page: [site/math.qmd#roofline](../site/math.qmd#roofline).
     """
     return tokens * t["act_elems"] * b
+
+
+def activation_bytes_by_kernel(t: dict, tokens: float, b: float) -> tuple[float, float, float]:
+    """The same traffic split by the kernel that moves it: (GEMM inputs and outputs, attention's
+    Q, K, V reads and output write, element-wise kernels). A kernel's bytes belong on that
+    kernel's own roofline, max(FLOPs / rate, bytes / bandwidth) (Williams et al. 2009): a
+    compute-bound GEMM hides the activations it reads and writes, so adding them as a kernel of
+    their own would count them twice.
+
+    See the math page: [site/math.qmd#roofline](../site/math.qmd#roofline).
+    """
+    return (tokens * t["act_gemm_elems"] * b, tokens * t["act_attn_elems"] * b, tokens * t["act_ew_elems"] * b)
 
 
 def weight_read_params(t: dict, sequences: float) -> float:

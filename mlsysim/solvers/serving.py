@@ -65,8 +65,8 @@ from . import _defaults
 from ._inputs import as_hardware, as_model, check_positive_int, efficiencies, opt_quantity
 from ._inputs import check_power_cap
 from ._range import range_notes
-from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes, bpe, dense_gemm_shapes, dequant_ops,
-                     forward_flops, gemm_size_factor, hw_terms,
+from ._terms import (DEQUANT_OPS, GROUP_METADATA_BYTES, activation_bytes_by_kernel, bpe, dense_gemm_shapes,
+                     dequant_ops, forward_flops, gemm_size_factor, hw_terms,
                      model_terms, peak_rate, power_cap_clock, vector_rate, weight_read_params)
 from .collectives import ring_allreduce
 
@@ -591,13 +591,18 @@ class ServingModel:
                 mm_c = rows / rate * sum(n * k / gemm_size_factor(curve, k * rows) for k, n in gemm_k)
             else:
                 mm_c = 2.0 * t["P_matmul"] * rows / tp / rate
-            mm_m = weights / bw + dequant
+            # activations on the roofline of the kernel that moves them: GEMM inputs and outputs with
+            # the GEMMs, Q/K/V reads and the output write with attention, the rest element-wise
+            gemm_io, attn_io, ew_io = activation_bytes_by_kernel(t, rows, act_b)
+            attn_io_tok = attn_io / rows if rows else 0.0
+            mm_m = (weights + gemm_io / tp) / bw + dequant
             attn_tokens = tokens - sum(x[0] for x in extra_attn)
             at_c = t["attn_coeff"] * context * attn_tokens / tp / (rate_pa if prompt else rate_at)
-            at_m = kv_bytes / bw
-            el_m = activation_bytes(t, rows, act_b) / tp / bw
+            at_m = (kv_bytes + attn_tokens * attn_io_tok / tp) / bw
+            el_m = ew_io / tp / bw
             parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m)) + tuple(
-                (t["attn_coeff"] * c_x * n_x / tp / rate_pa, kv_x / bw) for n_x, c_x, kv_x in extra_attn)
+                (t["attn_coeff"] * c_x * n_x / tp / rate_pa, (kv_x + n_x * attn_io_tok / tp) / bw)
+                for n_x, c_x, kv_x in extra_attn)
             total = sum(max(a, m) for a, m in parts)
             comp = sum(a for a, m in parts if a >= m and a > 0)
             mem = sum(m for a, m in parts if m > a)
