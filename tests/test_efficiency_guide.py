@@ -13,14 +13,7 @@ EXPECTED = ["large_model_training", "small_model_eager_training", "batch1_decode
 #: regimes where the engine, with its defaults, falls outside the measured range: reported, not tuned.
 #: Each reason names the physics the engine lacks; when it is added the test starts passing (xfail is
 #: not strict because other solvers change under it) and the entry should go.
-OUTSIDE = {
-    "long_context_prefill": "0.2998 against 0.30-0.48 (0.282 before the GEMM inputs and outputs moved onto the GEMMs' own "
-                            "roofline): the 5000/500 8B run is predicted ~3,350 against 3,459 tok/s; its prompt attention is "
-                            "priced at the Hopper-native BF16 kernel row (FlashAttention-3 causal hd128 4k, 0.585 of peak), "
-                            "while TensorRT-LLM runs FP8 context FMHA whenever the KV cache is FP8 (attentionOp.cpp "
-                            "mFP8ContextFMHA) and no FP8 causal hd128 rate is sourced; ~22 ms of the ~58 ms iteration is "
-                            "decode KV reads (XQA: no published bandwidth)",
-}
+OUTSIDE: dict[str, str] = {}
 
 
 def test_one_file_per_regime_of_the_seed_guide():

@@ -173,14 +173,15 @@ def test_attention_kernel_rule_hopper_runtimes_only():
 
 def test_hopper_attention_speeds_up_prompt_attention_only():
     kw = dict(seq_len=8192, batch_size=1, precision="fp8", output_len=64)
-    fa2 = S.solve("Llama3_8B", "H100", **kw)
+    fa2 = S.solve("Llama3_8B", "H100", runtime="TensorRT-LLM", attention_kernel="flash2", **kw)
     fa3 = S.solve("Llama3_8B", "H100", runtime="TensorRT-LLM", **kw)
     assert (fa2.attention_kernel, fa3.attention_kernel) == ("flash2", "flash3")
     assert fa3.ttft < fa2.ttft                                     # long prompt: attention FLOPs matter
     assert fa3.itl == fa2.itl                                      # decode attention keeps its own kernel
     assert any("Hopper-native" in a and "flash_attention3" in a for a in fa3.assumptions)
     # a stated efficiency overrides every default, the kernel included
-    e2, e3 = (S.solve("Llama3_8B", "H100", efficiency=0.5, runtime=rt, **kw) for rt in (None, "TensorRT-LLM"))
+    e2, e3 = (S.solve("Llama3_8B", "H100", efficiency=0.5, runtime="TensorRT-LLM", attention_kernel=k, **kw)
+              for k in ("flash2", "auto"))
     assert e2.ttft == e3.ttft
 
 
@@ -239,3 +240,39 @@ def test_no_cuda_graph_padding_without_the_list():
     assert S.solve("Llama3_8B", "H100", cuda_graph_batch_sizes=(128, 256), **st).itl == S.solve("Llama3_8B", "H100", **st).itl
     with pytest.raises(ConfigError, match="cuda_graph_batch_sizes"):
         S.solve("Llama3_8B", "H100", cuda_graph_batch_sizes=(0, 8), **st)
+
+
+def test_output_head_runs_on_sampled_rows_only():
+    """A prefill samples one token per prompt: the V x h head runs on b rows, not b·s (TensorRT-LLM
+    logits_processor.py, vLLM). Against pricing the head for every prompt token, the 8B prompt's
+    GEMM FLOPs fall by the head's share, 2·V·h / (2·P_matmul) ~ 7% for Llama 3 8B."""
+    from mlsysim.solvers._terms import model_terms
+    from mlsysim.registry import Models
+
+    m = Models.get("Llama3_8B")
+    t = model_terms(m)
+    share = t["V"] * t["h"] / t["P_matmul"]
+    assert 0.05 < share < 0.09
+    r = S.solve("Llama3_8B", "H100", batch_size=8, seq_len=4096, output_len=1, precision="bf16", efficiency=0.5)
+    # compute-bound prefill at a stated efficiency: GEMMs (without the head for 4095 of 4096 rows) + attention
+    from mlsysim.solvers._inputs import as_hardware
+    from mlsysim.solvers._terms import peak_rate
+
+    peak, _ = peak_rate(as_hardware("H100"), "bf16")
+    rows = 8 * 4096
+    gemm = (2.0 * (t["P_matmul"] - t["V"] * t["h"]) * rows + 2.0 * t["V"] * t["h"] * 8) / (peak * 0.5)
+    assert r.prefill_compute_time.to("s").magnitude == pytest.approx(
+        gemm + t["attn_coeff"] * (4096 + 1) / 2 * rows / (peak * 0.5), rel=1e-6)
+
+
+def test_tensorrt_llm_fp8_quantize_kernels_cost_element_wise_time():
+    """TensorRT-LLM quantizes FP8 GEMM inputs in kernels of their own (3 B per element of the QKV,
+    gate/up and down inputs) and fuses residual adds into its norms; bf16 serving has only the fusion."""
+    kw = dict(batch_size=256, seq_len=1024, output_len=128)
+    fp8 = [S.solve("Llama3_8B", "H100", precision="fp8", attention_kernel="flash2", runtime=rt, **kw)
+           for rt in (None, "TensorRT-LLM")]
+    bf16 = [S.solve("Llama3_8B", "H100", precision="bf16", attention_kernel="flash2", runtime=rt, **kw)
+            for rt in (None, "TensorRT-LLM")]
+    assert fp8[1].itl > fp8[0].itl          # quantize kernels outweigh the fused residual adds
+    assert bf16[1].itl < bf16[0].itl        # only the fusion
+    assert any("quantized in kernels of their own" in a for a in fp8[1].assumptions)

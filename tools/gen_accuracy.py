@@ -100,6 +100,14 @@ ADDED_PHYSICS = [
      "function are element-wise. Batch-1 decode is unchanged (memory-bound: the same bytes either way); large-batch "
      "TensorRT-LLM cases moved 2-10 points further above their measurements (Llama 3.1 8B 128/128 +2.4% to "
      "+12.5%), which says the earlier agreement leaned on the double count. Batched decode entered its measured range."),
+    ("The output head only where a token is sampled; TensorRT-LLM's FP8 kernels", "`solvers/serving.py` "
+     "`separate_fp8_quant`, `FP8_SEPARATE_QUANT_RUNTIMES`",
+     "Serving runtimes run the V x h output head on each prompt's last position only, not on every prompt token "
+     "(TensorRT-LLM `logits_processor.py`, vLLM's logits processor). TensorRT-LLM's PyTorch backend quantizes the "
+     "FP8 inputs of the QKV, gate/up and down GEMMs in kernels of their own (3 B per element; `linear.py` "
+     "`FP8QDQLinearMethod.apply`) and fuses each residual add into the next RMSNorm. The two pull in opposite "
+     "directions: Llama 3.1 8B 128/128 +12.5% to +11.1%, 405B TP8 128/2048 +12.7% to +9.4%; the long-context "
+     "prefill regime entered its measured range (0.300 to 0.301)."),
     ("Microcontroller kernel libraries and cores", "`solvers/_defaults.py` `runtime_family`, `runtime_unit`",
      "TFLite Micro runs on one core; its kernel library (reference, CMSIS-NN, ESP-NN) selects the calibration "
      "row; the ESP32-S3 runs at the clock its build states. ESP32-S3 cases moved from -96% to -19% and -24%."),

@@ -113,6 +113,7 @@ def model_terms(m) -> dict:
             "act_gemm_elems": float(act_gemm * L),
             "act_attn_elems": float(act_attn * L),
             "act_ew_elems": float(act_ew * L),
+            "f_act": float(f_active),
             "kernels": 10 * L + 3,
             "seq_len": m.seq_len,
             "moe": m.is_moe,

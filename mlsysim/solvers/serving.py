@@ -82,6 +82,21 @@ __all__ = ["ServingModel", "ServingResult", "inflight_schedule", "trtllm_bench_s
 HOPPER_ATTENTION_RUNTIMES = ("tensorrtllm", "trtllm", "vllm", "sglang")
 ATTENTION_KERNELS = ("auto", "flash2", "flash3")
 
+#: runtimes whose FP8 linear layers quantize their 16-bit inputs in kernels of their own, and whose
+#: residual adds are fused into the next RMSNorm. TensorRT-LLM's PyTorch backend (trtllm-bench's default
+#: from v0.20, 2025), per-tensor FP8 checkpoint at TP1: ``FP8QDQLinearMethod.apply``
+#: (tensorrt_llm/_torch/modules/linear.py) calls ``static_quantize_e4m3_per_tensor`` whenever its
+#: input is not already FP8; the RMSNorm (``flashinfer_fused_add_rmsnorm``, modules/rms_norm.py) and
+#: the SwiGLU (``flashinfer_silu_and_mul``, modules/gated_mlp.py, before pull request 6540 of August
+#: 2025) write bf16, so the inputs of QKV, gate/up and down are quantized separately; the attention
+#: kernel writes FP8 for the output projection itself (modules/attention.py ``out_scale``). Applied at
+#: every TP size: the all-reduce + norm + FP8-quant fusion of TP > 1 is disabled in some versions
+#: ("TODO: re-enable these fusions") and gated on hidden size > 4096 in later ones, and which one ran
+#: is not stated by the measurements.
+FP8_SEPARATE_QUANT_RUNTIMES = ("tensorrtllm", "trtllm")
+#: bytes per element of a standalone per-tensor FP8 quantize: read 2 (bf16), write 1
+FP8_QUANT_BYTES = 3.0
+
 
 def _is_hopper(hw) -> bool:
     """A Hopper-generation (sm_90) GPU, from its registry name or description."""
@@ -103,8 +118,19 @@ def attention_kernel_for(hw, runtime: str | None, kernel: str = "auto") -> str:
         raise ConfigError(f"attention_kernel: expected one of {', '.join(ATTENTION_KERNELS)}, got {kernel!r}")
     if kernel != "auto":
         return kernel
-    key = "".join(ch for ch in str(runtime or "").lower() if ch.isalnum())
+    key = _runtime_key(runtime)
     return "flash3" if key and any(k in key for k in HOPPER_ATTENTION_RUNTIMES) and _is_hopper(hw) else "flash2"
+
+
+def _runtime_key(runtime: str | None) -> str:
+    return "".join(ch for ch in str(runtime or "").lower() if ch.isalnum())
+
+
+def separate_fp8_quant(runtime: str | None) -> bool:
+    """Whether ``runtime`` quantizes FP8 GEMM inputs in kernels of their own and fuses residual adds
+    into its norms (``FP8_SEPARATE_QUANT_RUNTIMES``)."""
+    key = _runtime_key(runtime)
+    return bool(key) and any(k in key for k in FP8_SEPARATE_QUANT_RUNTIMES)
 
 
 class ServingResult(Result):
@@ -574,9 +600,24 @@ class ServingModel:
                 assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
         # FLOPs per row of each GEMM on one device (2·N·K / tp), with how many of it a pass runs
         gemm_k = [(2.0 * nk / tp, n) for nk, n in shapes] if (shapes and curve) else []
+        # the output head (V·h, the last GEMM) runs only on the rows a token is sampled from: a prompt's
+        # last position, not every prompt token (vLLM's logits processor, TensorRT-LLM's
+        # modules/logits_processor.py: ``hidden_states[last_tokens]`` unless context logits are asked for)
+        head_flops_row = 2.0 * t["V"] * t["h"] / tp
+        # element-wise bytes per row beyond the fused-kernel count: FP8 inputs quantized in kernels of
+        # their own (QKV and gate/up inputs whole on every rank, the down input split), residual adds
+        # fused into the norms (read x and the residual, write both: 8h a layer instead of 10h)
+        ew_extra_row = 0.0
+        if separate_fp8_quant(runtime) and t["kind"] == "transformer":
+            ew_extra_row = -2.0 * t["h"] * t["L"] * act_b / tp
+            if precision == "fp8" and not weight_only:
+                ew_extra_row += FP8_QUANT_BYTES * t["L"] * (2.0 * t["h"] + t["f_act"] / tp)
+            assumptions.append(f"{runtime}: residual adds fused into the RMSNorms"
+                               + ("; FP8 inputs of the QKV, gate/up and down GEMMs quantized in kernels of their own "
+                                  f"({FP8_QUANT_BYTES:g} B per element)" if precision == "fp8" and not weight_only else ""))
 
         def step(tokens: float, context: float, kv_bytes: float, weights: float, dequant: float, extra_attn=(),
-                 prompt: bool = False, pad: float = 0.0):
+                 prompt: bool = False, pad: float = 0.0, head_rows: float | None = None):
             """One forward pass as a sequence of operator classes, each on its own roofline
             (kernels run one after another, so their times add): the matmuls (weights, or FLOPs at
             large batch), attention (KV traffic, or score FLOPs at long context), and the
@@ -585,12 +626,14 @@ class ServingModel:
             KV bytes), e.g. the prompt chunks of an in-flight iteration (their own kernel), priced at
             the prompt-attention rate; ``prompt``: the main tokens are prompt tokens (a prefill pass);
             ``pad``: CUDA-graph padding rows (dummy requests) that the GEMMs and elementwise kernels
-            compute but attention does not."""
+            compute but attention does not; ``head_rows``: rows through the output head (default all)."""
             rows = tokens + pad
-            if gemm_k:  # each GEMM at the rate a GEMM of its size reaches (measured sweep)
-                mm_c = rows / rate * sum(n * k / gemm_size_factor(curve, k * rows) for k, n in gemm_k)
+            hr = rows if head_rows is None else head_rows
+            if gemm_k:  # each GEMM at the rate a GEMM of its size reaches (measured sweep); the head last
+                mm_c = (rows * sum(n * k / gemm_size_factor(curve, k * rows) for k, n in gemm_k[:-1])
+                        + hr * gemm_k[-1][0] / gemm_size_factor(curve, gemm_k[-1][0] * hr)) / rate
             else:
-                mm_c = 2.0 * t["P_matmul"] * rows / tp / rate
+                mm_c = (2.0 * t["P_matmul"] / tp - head_flops_row) * rows / rate + head_flops_row * hr / rate
             # activations on the roofline of the kernel that moves them: GEMM inputs and outputs with
             # the GEMMs, Q/K/V reads and the output write with attention, the rest element-wise
             gemm_io, attn_io, ew_io = activation_bytes_by_kernel(t, rows, act_b)
@@ -599,7 +642,7 @@ class ServingModel:
             attn_tokens = tokens - sum(x[0] for x in extra_attn)
             at_c = t["attn_coeff"] * context * attn_tokens / tp / (rate_pa if prompt else rate_at)
             at_m = (kv_bytes + attn_tokens * attn_io_tok / tp) / bw
-            el_m = ew_io / tp / bw
+            el_m = (ew_io / tp + ew_extra_row * rows) / bw
             parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m)) + tuple(
                 (t["attn_coeff"] * c_x * n_x / tp / rate_pa, (kv_x + n_x * attn_io_tok / tp) / bw)
                 for n_x, c_x, kv_x in extra_attn)
@@ -613,7 +656,7 @@ class ServingModel:
         p_flops = forward_flops(t, p_tokens, (s + 1) / 2.0)
         w_read_p = weight_read_params(t, p_tokens) * by_read / tp
         p_t, p_c, p_m, p_bott = step(p_tokens, (s + 1) / 2.0, p_tokens * t["kv_elems"] * kv_b / tp, w_read_p, 0.0,
-                                     prompt=True)
+                                     prompt=True, head_rows=b)
         p_comm = comm(p_tokens)
         ttft = p_t + p_comm + ov
 
@@ -651,8 +694,11 @@ class ServingModel:
                     prior = prompt_tokens / sch["chunk"] * (s - sch["chunk"]) / 2.0 if n_p > 1 else 0.0
                     extra = ((prompt_tokens, (s + 1) / 2.0, (prompt_tokens + prior) * kv_tok_dev),)
                 w_read = weight_read_params(t, toks + pad) / tp
+                # sampled rows: the decoding sequences (and graph padding), plus the prompts whose last
+                # chunk rides in this iteration (λ per iteration on average, over the q that carry prompts)
+                head = b_d + pad + (sch["lam"] / sch["q"] if prompt_tokens > 0 and sch["q"] > 0 else 0.0)
                 it, ic, im, ib = step(toks, c, b_d * c * kv_tok_dev, w_read * by_read, w_read * dq_per_weight, extra,
-                                      pad=pad)
+                                      pad=pad, head_rows=head)
                 return it + comm(toks + pad) + ov, ic, im, ib
 
             t0, c0, m0, b0 = iteration(0.0)
