@@ -150,3 +150,40 @@ def test_solve_is_fast():
         runs.append((time.perf_counter() - t0) / 200)
     # about 50 us on an idle 2-core machine (benchmarks/run.py); the bound leaves room for a busy one
     assert statistics.median(runs) < 250e-6
+
+
+# ---- PyTorch eager kernels and the model's code --------------------------------------------
+def _fsdp(model, **kw):
+    fleet = Fleet(name="8x H100", node=Systems.Nodes.get("DGX_H100"), count=1)
+    return D.solve(model, fleet, 16, dp_size=8, microbatch_size=2, zero_stage=3, seq_len=4096, **kw)
+
+
+def test_eager_op_count_per_layer():
+    """(D3e): the aten dispatch count of the reference Llama code, per token per layer, Llama 3.1 8B
+    shapes: forward 64h + 20(q+k) + 4f, backward 190h + 20(q+k) + 6f; IBM fms's rotary and layout
+    copy on top."""
+    from mlsysim.solvers.distributed import eager_extra_bytes
+
+    h, q, k, f = 4096, 4096, 1024, 14336
+    hf, tf, hb, tb = eager_extra_bytes(h, q, k, f, True)
+    assert (hf + tf, hb + tb) == (421_888, 966_656)
+    hf2, tf2, hb2, tb2 = eager_extra_bytes(h, q, k, f, True, "ibm-fms")
+    assert (hf2, hb2) == (hf, hb)                                  # norms, sums: the same PyTorch ops
+    assert tf2 - tf == 16.25 * (q + k) + 4.0 * q and tb2 - tb == 20.25 * (q + k)
+    assert eager_extra_bytes(h, q, k, f, False, "ibm-fms") == (0.0, 0.0, 0.0, 0.0)  # GPT-style: fused in eager too
+
+
+def test_model_code_slows_eager_llama_only():
+    llama = mlsysim.Models.get("Llama2_7B")
+    fused = _fsdp(llama)
+    ref = _fsdp(llama, kernel_fusion="eager")
+    fms = _fsdp(llama, kernel_fusion="eager", model_code="ibm-fms")
+    assert fused.step_time < ref.step_time < fms.step_time
+    assert fms.elementwise_time > ref.elementwise_time
+    assert any("ibm-fms model code" in a for a in fms.assumptions)
+    assert _fsdp(llama, model_code="ibm-fms").step_time == fused.step_time  # fused kernels: the code's ops are gone
+
+
+def test_unknown_model_code_is_one_line():
+    with pytest.raises(ConfigError, match="model_code: expected one of 'reference', 'ibm-fms'"):
+        _fsdp(mlsysim.Models.get("Llama2_7B"), kernel_fusion="eager", model_code="fms")

@@ -27,23 +27,22 @@ SOLVERS = {
 
 #: Cases that miss the 25% target today, each with the physics it lacks and the solver that owns
 #: it (shown as expected failures; a listed case that comes within the target simply passes).
-_DIST = ("DistributedModel on H100 with PyTorch FSDP (eager kernels, FSDP overlap, compute slowed beside overlapped "
-         "collectives, sustained GEMM rate modelled: H100 BF16 now takes gpu-fryer's 60 s burn-test mean, ~730 of 989.4, "
-         "not MAMF's short-run 794.5): still 30-32% optimistic on the two 7B H100 runs (MPT's MFU in llm-foundry's own "
-         "convention, embeddings counted; MPT-70B H100 +20.5%, A100 siblings within 21%); the residual (also on single-node runs) has no sourced mechanism yet. The steady-state row used "
-         "all-positive random inputs; signed (randn-like) data may draw more power and clock lower, unmeasured on H100. "
+_DIST = ("DistributedModel on H100 with PyTorch FSDP in eager mode (FSDP overlap, compute slowed beside overlapped "
+         "collectives, sustained GEMM rate: gpu-fryer's 60 s burn-test mean, ~730 of 989.4, not MAMF's 794.5; eager "
+         "element-wise traffic counted op by op from the model code): MPT-7B on 8 H100s is still +30% in llm-foundry's own "
+         "MFU convention (A100 sibling +20%, MPT-70B H100 +20.5%). IBM's Llama2-7B H100 run came within 25% once its model "
+         "code's eager operators were counted (ibm-fms: real-valued rotary, RMSNorm backward 92 B per element, summed input "
+         "gradients); MPT's eager extras by the same count are small (LayerNorm and GELU are single kernels; the QKV chunk's "
+         "backward cat and LayerNorm's gamma/beta re-read, ~2.6 MB per token, ~1%). "
          "Checked and refuted: a pre-Hopper (sm_80 PTX, mma.sync) software path, since llm-foundry's H100 tables ran on "
-         "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90) and IBM on post-2.2 nightlies; the "
-         "IBM blog's H100 profile names only a ~10% exposed network (modelled: 77 of 790 ms) and an untested HBM guess. "
-         "Also refuted: a FlashAttention-2 backward slower than priced, since the Azure rows behind eta_attn are the "
-         "benchmark's non-causal 'fwd + bwd' rate (H100 327.9 vs FA3-paper FA2 fwd 370 / bwd 318 -> 331 at 8k), which "
-         "the engine's fwd + 2.5x bwd reproduces; causal masking at 2-4k, not modelled (FA2 causal fwd 298-319 vs 362-368), would be worth "
-         "~2 points (IBM 7B H100 +29.5%, MPT-7B H100 +28.0%), and even halving eta_attn leaves IBM 7B H100 at +18%. "
-         "Open, unquantified: llm-foundry's runs used attn_impl: triton (mpt-*.yaml; submit_benchmarks.py default "
-         "'triton' until after v0.4.0, sweep.sh passes no --attn_impl), i.e. flash_attn_triton.py on triton_pre_mlir, "
-         "priced here at the FlashAttention-2 rows; no measurement of that kernel's rate exists (the FA2 paper's "
-         "'FlashAttention in Triton' is triton.ops.flash_attention, another kernel), and attention is only 8% of "
-         "the modelled 7B H100 step, so it alone would need to run ~4x slower than FA2 to close the gap")
+         "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90); a FlashAttention-2 backward slower "
+         "than priced, since the Azure rows behind eta_attn are the benchmark's non-causal 'fwd + bwd' rate (H100 327.9 vs "
+         "FA3-paper FA2 fwd 370 / bwd 318 -> 331 at 8k), which the engine's fwd + 2.5x bwd reproduces; causal masking at "
+         "2-4k, not modelled (FA2 causal fwd 298-319 vs 362-368), would be worth ~2 points. Open, unquantified: the runs "
+         "used attn_impl: triton (mpt-*.yaml; submit_benchmarks.py default 'triton' until after v0.4.0), i.e. "
+         "flash_attn_triton.py on triton_pre_mlir, priced here at the FlashAttention-2 rows; no measurement of that "
+         "kernel's rate exists, and attention is only 8% of the modelled step, so it alone would need to run ~4x slower "
+         "than FA2 to close the gap; the H100 run steps the optimizer every 12,288 tokens per GPU (A100: 24,576), modelled")
 _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates give r_node = 17 failures per 1000 "
         "node-days (BLOOM GPUs 4.5, OPT hosts 11.7, Llama 3's H100 network/software per GPU-hour 0.9), but 7.9 h on "
         "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21). No independent infrastructure rate reaches the missing "
@@ -54,7 +53,6 @@ _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates
         "measured MTTF of 4-512-node jobs (~10 h at 4K GPUs), which predicts 29 h at this size; its two figures for "
         "1,024 GPUs disagree 3.6x and the paper's body was read only in translation and quote collections")
 KNOWN_MISSES: dict[str, str] = {
-    "ibm_fsdp_llama2_7b_h100_96gpu": _DIST,
     "llmfoundry_mpt7b_h100_8gpu_bf16": _DIST,
     "kokolis_rsc1_job_mttf_1024gpu": _REL,
 }

@@ -108,6 +108,15 @@ ADDED_PHYSICS = [
      "`FP8QDQLinearMethod.apply`) and fuses each residual add into the next RMSNorm. The two pull in opposite "
      "directions: Llama 3.1 8B 128/128 +12.5% to +11.1%, 405B TP8 128/2048 +12.7% to +9.4%; the long-context "
      "prefill regime entered its measured range (0.300 to 0.301)."),
+    ("Eager element-wise traffic counted op by op, per model code", "`solvers/distributed.py` `eager_extra_bytes`, "
+     "`EAGER_MODEL_CODE`",
+     "The unfused kernels of PyTorch eager mode counted with an aten dispatch counter: RMSNorm's fp32 backward moves "
+     "92 B per element (60 were assumed), autograd sums the separate q/k/v and gate/up input gradients, and the rotary "
+     "embedding depends on the model's code (`model_code`): IBM's foundation-model-stack, which fms-fsdp trains, "
+     "rotates in fp32 as a real 2x2 product (36 B per element against the reference's complex 20) and copies the "
+     "attention output. IBM Llama2-7B H100 moved from +31.7% to +23.0%, A100 +14.9% to +9.0%. The TorchTitan "
+     "compile-gain check moved from +2.6% to +24% (61.0 against 49.0 MB per token); IBM's own compile gain (~71 MB) "
+     "lies on the other side."),
     ("Microcontroller kernel libraries and cores", "`solvers/_defaults.py` `runtime_family`, `runtime_unit`",
      "TFLite Micro runs on one core; its kernel library (reference, CMSIS-NN, ESP-NN) selects the calibration "
      "row; the ESP32-S3 runs at the clock its build states. ESP32-S3 cases moved from -96% to -19% and -24%."),

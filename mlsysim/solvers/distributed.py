@@ -145,27 +145,54 @@ def adam_step_bytes(grad_bytes: float, master_bytes: float, fused: bool = True) 
 KERNEL_FUSION = ("fused", "eager")
 
 
-def eager_extra_bytes(h: float, q: float, k: float, f: float, gated: bool) -> tuple[float, float, float, float]:
+#: eager costs that depend on the model's code rather than on PyTorch, per code name: the rotary
+#: embedding's bytes per q and k element (forward, backward) and a layout copy of the attention output
+#: after SDPA, bytes per output element (forward). Counted by running the code under a
+#: TorchDispatchMode that sums the input and output bytes of every non-view aten op (torch 2.3, bf16
+#: parameters, no autocast: FSDP mixed precision), broadcast operands read once.
+EAGER_MODEL_CODE = {
+    # Meta's Llama reference and TorchTitan: rotary as an fp32 complex multiply (view_as_complex):
+    # cast 2+4, multiply 4+4, cast back 4+2 = 20 each way; SDPA's output is already (b, s, h, d)
+    "reference": (20.0, 20.0, 0.0),
+    # IBM foundation-model-stack (ibm-fms 0.0.3, fms/modules/positions.py and attention.py; the model
+    # code of fms-fsdp): rotary as a real 2x2 rotation, a broadcast multiply writing two fp32 values per
+    # element, then a sum: cast 2+4, multiply 4.25+8, sum 8+4, cast back 4+2 = 36.25 forward, the
+    # same backward plus a clone of the (b, h, s, d) gradient into (b, s, h, d) (4); the SDPA output
+    # transposed and made contiguous, a copy of 2+2 per element forward
+    "ibm-fms": (36.25, 40.25, 4.0),
+}
+
+
+def eager_extra_bytes(h: float, q: float, k: float, f: float, gated: bool,
+                      code: str = "reference") -> tuple[float, float, float, float]:
     """Extra HBM bytes per token per layer of unfused (PyTorch eager) element-wise kernels over the
     fused kernels ``layer_times`` counts: (forward, SP-shardable), (forward, TP-sharded), (backward,
     SP-shardable), (backward, TP-sharded). Each eager operator reads its inputs and writes its output
     (autograd's backward the saved tensors, the incoming and the outgoing gradient), 16-bit
-    activations with fp32 internal math as in the reference Llama implementations:
+    activations with fp32 internal math as in the reference Llama implementations; the per-op bytes
+    are an aten dispatch count of the code (see ``EAGER_MODEL_CODE``):
 
     - RMSNorm ``(x.float() * rsqrt(x.float().pow(2).mean(-1) + eps)).type_as(x) * w``: forward
       36 B per element (cast 2+4, pow 4+4, mean 4, scale 4+4, cast back 4+2, weight 2+2), backward
-      60 B; fused: 4 and 6. Two per layer: 64h forward, 108h backward extra.
-    - rotary embedding of q and k as an fp32 complex multiply (cast 2+4, multiply 4+4, cast back
-      4+2): 20 B forward and 20 B backward per element of q (a·d) and k (n_kv·d); fused kernels
-      are not counted by the model.
+      92 B (weight 4+6 and its token sum 2, cast 6, the fp32 products 12+8, the row sum 4, the mean's
+      expanded gradient 4, pow's backward 8+8+12, the two fp32 paths added 12, cast back 6);
+      fused: 4 and 6. Two per layer: 64h forward, 172h backward extra.
+    - the input gradients of separate q, k, v projections (and of separate gate and up
+      projections) summed by autograd: 3 adds of 2+2+2 per element, 18h backward.
+    - rotary embedding of q and k: ``EAGER_MODEL_CODE[code]``; fused kernels are not counted by the
+      model.
     - SwiGLU ``silu(g) * u``: 10 B forward, 18 B backward per element of f, against 6 and 12.
 
     GPT-style models (plain MLP) use one fused kernel per layer norm and activation in eager mode
-    too (``F.layer_norm``, ``F.gelu``): no extra. Validated against TorchTitan's torch.compile gain
+    too (``F.layer_norm``, ``F.gelu``): no extra. Checked against TorchTitan's torch.compile gain
     (calibration row ``eager_fusion_torchtitan_llama31_8b_h100``)."""
     if not gated:
         return 0.0, 0.0, 0.0, 0.0
-    return 64.0 * h, 20.0 * (q + k) + 4.0 * f, 108.0 * h, 20.0 * (q + k) + 6.0 * f
+    if code not in EAGER_MODEL_CODE:
+        raise ConfigError(f"model_code: expected one of {', '.join(EAGER_MODEL_CODE)}, got {code!r}")
+    rot_f, rot_b, out_copy = EAGER_MODEL_CODE[code]
+    return (64.0 * h, rot_f * (q + k) + out_copy * q + 4.0 * f,
+            172.0 * h + 18.0 * h, rot_b * (q + k) + 6.0 * f)
 
 
 #: extra bytes per attention-score element of an unfused (manual) attention in PyTorch eager mode
@@ -242,8 +269,8 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     # scale the shape-derived counts to the stated total when the model gives one
     scale = mt["P"] / model.derived_parameters() if model.parameters is not None else 1.0
     rep, tpb = activation_per_token_terms(h, a, model.n_kv, d_qk, d_v, f_dense, model.gated_mlp)
-    eager = eager_extra_bytes(h, a * d_qk, model.n_kv * d_qk, f_moe_active if model.is_moe else f_dense,
-                              model.gated_mlp)
+    eager = {code: eager_extra_bytes(h, a * d_qk, model.n_kv * d_qk, f_moe_active if model.is_moe else f_dense,
+                                     model.gated_mlp, code) for code in EAGER_MODEL_CODE}
     c = {
         "_model": model, "_hw": hw, "name": model.name, "hw_name": hw.name, "precision": precision, "used": used,
         "L": L, "h": h, "a": a, "n_kv": model.n_kv, "d_qk": d_qk, "d_v": d_v, "V": model.vocab_size, "s": s,
@@ -297,15 +324,15 @@ class Plan:
     """One parallel configuration (plain attributes, no validation: see ``DistributedModel``)."""
 
     __slots__ = ("t", "p", "d", "e", "cp", "b", "m", "v", "schedule", "layout", "recompute", "sp", "zero",
-                 "attention", "overlap", "dropout", "shard", "fusion")
+                 "attention", "overlap", "dropout", "shard", "fusion", "code")
 
     def __init__(self, t, p, d, e, cp, b, m, v=1, schedule="1f1b", layout="uniform", recompute="none", sp=True,
-                 zero=0, attention="flash", overlap=None, dropout=True, shard=None, fusion="fused"):
+                 zero=0, attention="flash", overlap=None, dropout=True, shard=None, fusion="fused", code="reference"):
         self.t, self.p, self.d, self.e, self.cp, self.b, self.m, self.v = t, p, d, e, cp, b, m, v
         self.schedule, self.layout, self.recompute, self.sp, self.zero = schedule, layout, recompute, sp, zero
         self.attention, self.overlap, self.dropout = attention, overlap or {}, dropout
         self.shard = d if shard is None else shard  # ZeRO-3 sharding group (HSDP: smaller than d)
-        self.fusion = fusion
+        self.fusion, self.code = fusion, code
 
     def __repr__(self):
         return (f"Plan(tp={self.t}, pp={self.p}, dp={self.d}, ep={self.e}, cp={self.cp}, micro={self.b}x{self.m}, "
@@ -379,7 +406,7 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     e_f, e_b = ew / B, 2.0 * ew / B
     k_eager_f = k_eager_b = 0
     if pl.fusion == "eager":  # unfused PyTorch element-wise kernels (RMSNorm, RoPE, SwiGLU): extra traffic
-        hs_f, tp_f_, hs_b, tp_b_ = c["eager"]
+        hs_f, tp_f_, hs_b, tp_b_ = c["eager"][pl.code]
         sp_div = t if pl.sp else 1
         e_f += tok * (hs_f / sp_div + tp_f_ / t) / B
         e_b += tok * (hs_b / sp_div + tp_b_ / t) / B
@@ -577,7 +604,8 @@ class DistributedModel:
               pipeline_schedule: str = "1f1b", virtual_stages: int | None = None, pipeline_layout: str = "uniform",
               attention: str = "flash", overlap: dict | None = None, efficiency: float | None = None,
               memory_efficiency: float | None = None, dropout: bool | None = None,
-              shard_group_size: int | None = None, kernel_fusion: str = "fused") -> DistributedResult:
+              shard_group_size: int | None = None, kernel_fusion: str = "fused",
+              model_code: str = "reference") -> DistributedResult:
         """Solve one training step.
 
         Parameters
@@ -633,6 +661,10 @@ class DistributedModel:
             norm, activation and rotary embedding, fused Adam) or ``eager`` (PyTorch eager mode without
             torch.compile: RMSNorm, rotary embedding, SwiGLU and the loss as separate element-wise
             kernels each reading and writing HBM, PyTorch's foreach AdamW).
+        model_code
+            Whose model code runs in eager mode, where its element-wise operators differ
+            (``EAGER_MODEL_CODE``): ``reference`` (default: Meta's Llama reference, TorchTitan) or
+            ``ibm-fms`` (IBM foundation-model-stack, the model code of fms-fsdp).
         """
         model = as_model(model)
         fl = as_fleet(fleet)
@@ -645,7 +677,7 @@ class DistributedModel:
         pl, gb, notes = _plan(c, links, batch_size, tp_size, pp_size, microbatch_count, dp_size, ep_size, cp_size,
                               microbatch_size, activation_recomputation, sequence_parallel, zero_stage,
                               pipeline_schedule, virtual_stages, pipeline_layout, attention, overlap, dropout,
-                              shard_group_size, kernel_fusion)
+                              shard_group_size, kernel_fusion, model_code)
         r = evaluate(c, pl, links, gb)
         return _result(c, fl, pl, gb, r, notes, links)
 
@@ -657,7 +689,7 @@ def _chk(choice, allowed, name):
 
 
 def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero, schedule, v, layout, attention, overlap,
-          dropout=None, shard=None, fusion="fused"):
+          dropout=None, shard=None, fusion="fused", code="reference"):
     """Validate a configuration into a Plan; one-line ConfigErrors naming the parameter."""
     notes: list[str] = []
     gb = check_positive_int(batch_size, "batch_size", 1 << 30)
@@ -670,6 +702,7 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
     _chk(layout, LAYOUTS, "pipeline_layout")
     _chk(attention, ATTENTION, "attention")
     _chk(fusion, KERNEL_FUSION, "kernel_fusion")
+    _chk(code, tuple(EAGER_MODEL_CODE), "model_code")
     if zero not in (0, 1, 2, 3) or isinstance(zero, bool):
         raise ConfigError(f"zero_stage: expected 0, 1, 2 or 3, got {zero!r}")
     if c["a"] % t:
@@ -751,8 +784,8 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
             raise ConfigError(f"shard_group_size: hybrid sharding needs zero_stage=3, got zero_stage={zero}")
         if d % shard:
             raise ConfigError(f"shard_group_size: {shard} does not divide the data-parallel size {d}")
-    return (Plan(t, p, d, e, cpn, b, mm, v, schedule, layout, recompute, sp_on, zero, attention, ov, drop, shard, fusion),
-            gb, notes)
+    return (Plan(t, p, d, e, cpn, b, mm, v, schedule, layout, recompute, sp_on, zero, attention, ov, drop, shard, fusion,
+                 code), gb, notes)
 
 
 def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
@@ -768,6 +801,7 @@ def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
         f"{pl.attention} attention, {pl.recompute} recomputation, sequence parallel {'on' if pl.sp else 'off'}, ZeRO {pl.zero}"
         + (f" sharded over {pl.shard} of {pl.d} data-parallel ranks (hybrid)" if pl.zero >= 3 and pl.shard < pl.d else ""),
         f"{pl.fusion} kernels" + (": unfused PyTorch element-wise kernels and foreach AdamW (extra HBM traffic counted)"
+                                  + (f", {pl.code} model code" if pl.code != "reference" else "")
                                   if pl.fusion == "eager" else " (Megatron-Core / Transformer Engine style)"),
         f"{pl.schedule} pipeline schedule" + (f" with {pl.v} chunks per GPU" if pl.v > 1 else "") + f", {pl.layout} stage layout",
         f"intra-node: {links['intra'].name} {links['intra'].beta / 1e9:.0f} GB/s effective ({links['intra'].source})",

@@ -109,6 +109,8 @@ def plan_of(case) -> dict:
     fusion = str(cf.get("kernel_fusion", "")).lower()
     if fusion in ("eager", "fused"):
         kw["kernel_fusion"] = fusion
+    if cf.get("model_code"):
+        kw["model_code"] = str(cf["model_code"])
     sched = str(cf.get("pipeline_schedule", "")).lower()
     v = cf.get("virtual_stages") or cf.get("virtual_pipeline")
     if sched.startswith("interleaved") or (isinstance(v, int) and v > 1):
