@@ -38,11 +38,13 @@ _DIST = ("DistributedModel on H100 with PyTorch FSDP in eager mode (FSDP overlap
          "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90); a FlashAttention-2 backward slower "
          "than priced, since the Azure rows behind eta_attn are the benchmark's non-causal 'fwd + bwd' rate (H100 327.9 vs "
          "FA3-paper FA2 fwd 370 / bwd 318 -> 331 at 8k), which the engine's fwd + 2.5x bwd reproduces; causal masking at "
-         "2-4k, not modelled (FA2 causal fwd 298-319 vs 362-368), would be worth ~2 points. Open, unquantified: the runs "
-         "used attn_impl: triton (mpt-*.yaml; submit_benchmarks.py default 'triton' until after v0.4.0), i.e. "
-         "flash_attn_triton.py on triton_pre_mlir, priced here at the FlashAttention-2 rows; no measurement of that "
-         "kernel's rate exists, and attention is only 8% of the modelled step, so it alone would need to run ~4x slower "
-         "than FA2 to close the gap; the H100 run steps the optimizer every 12,288 tokens per GPU (A100: 24,576), modelled")
+         "2-4k, not modelled (FA2 causal fwd 298-319 vs 362-368), would be worth ~2 points. Open, unquantified: the "
+         "attention kernel. The benchmark scripts pass no --attn_impl; submit_benchmarks.py defaulted to 'triton' "
+         "(flash_attn_triton.py on triton_pre_mlir, whose header says only that its forward + backward is 'slightly "
+         "slower' than FlashAttention-1 CUDA and that it was 'only tested on A100') and later to 'flash' (FA2, which the "
+         "large-scale sweep.py used for MPT-7B at the same micro batch), and which one ran the 8-GPU H100 row is not "
+         "established; no rate of the Triton kernel at d=128 exists, and attention is only 8% of the modelled step, so it "
+         "alone would need to run ~4x slower than FA2 to close the gap")
 _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates give r_node = 17 failures per 1000 "
         "node-days (BLOOM GPUs 4.5, OPT hosts 11.7, Llama 3's H100 network/software per GPU-hour 0.9), but 7.9 h on "
         "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21). No independent infrastructure rate reaches the missing "
