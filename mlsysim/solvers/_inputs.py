@@ -7,12 +7,20 @@ import math
 from ..core.errors import ConfigError
 
 
+_WORKLOAD: list = []  # the Workload base class, imported on first use (models import the solvers' helpers)
+
+
 def as_model(m):
     if isinstance(m, str):
         from ..registry import Models
 
         return Models.get(m)
-    if not hasattr(m, "_fast"):
+    if not _WORKLOAD:
+        from ..models.types import Workload
+
+        _WORKLOAD.append(Workload)
+    # isinstance first: hasattr on a pydantic private attribute goes through its slow __getattr__
+    if not isinstance(m, _WORKLOAD[0]) and not hasattr(m, "_fast"):
         raise ConfigError(f"model: expected a workload or its name, got {type(m).__name__}")
     return m
 

@@ -337,8 +337,15 @@ def dense_gemm_shapes(m) -> list[tuple[float, float]] | None:
     fused QKV projection h·(a + 2·n_kv)·d, the output projection a·d·h, the fused up/gate
     projection h·g·f and the down projection f·h; once, the output head V·h. None for MoE and
     MLA models (their expert and latent GEMMs are priced in aggregate)."""
+    t = model_terms(m) if getattr(m, "kind", None) == "transformer" else {}
+    if "gemm_shapes" in t:
+        return t["gemm_shapes"]
     if getattr(m, "is_moe", False) or getattr(m, "is_mla", False):
-        return None
-    h, a, k, d, f, L = m.hidden_dim, m.heads, m.n_kv, m.d_head, m.d_ff, m.layers
-    g = 2 if m.gated_mlp else 1
-    return [(h * (a + 2 * k) * d, L), (a * d * h, L), (h * g * f, L), (f * h, L), (m.vocab_size * h, 1)]
+        shapes = None
+    else:
+        h, a, k, d, f, L = m.hidden_dim, m.heads, m.n_kv, m.d_head, m.d_ff, m.layers
+        g = 2 if m.gated_mlp else 1
+        shapes = [(h * (a + 2 * k) * d, L), (a * d * h, L), (h * g * f, L), (f * h, L), (m.vocab_size * h, 1)]
+    if t:
+        t["gemm_shapes"] = shapes  # computed once per model, like the other shape-derived terms
+    return shapes

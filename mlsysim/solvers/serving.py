@@ -600,6 +600,7 @@ class ServingModel:
                 assumptions.append(f"GEMM efficiency against GEMM size, per matmul ({curve_src})")
         # FLOPs per row of each GEMM on one device (2·N·K / tp), with how many of it a pass runs
         gemm_k = [(2.0 * nk / tp, n) for nk, n in shapes] if (shapes and curve) else []
+        gemm_body, k_head = (gemm_k[:-1], gemm_k[-1][0]) if gemm_k else ((), 0.0)
         # the output head (V·h, the last GEMM) runs only on the rows a token is sampled from: a prompt's
         # last position, not every prompt token (vLLM's logits processor, TensorRT-LLM's
         # modules/logits_processor.py: ``hidden_states[last_tokens]`` unless context logits are asked for)
@@ -630,26 +631,37 @@ class ServingModel:
             rows = tokens + pad
             hr = rows if head_rows is None else head_rows
             if gemm_k:  # each GEMM at the rate a GEMM of its size reaches (measured sweep); the head last
-                mm_c = (rows * sum(n * k / gemm_size_factor(curve, k * rows) for k, n in gemm_k[:-1])
-                        + hr * gemm_k[-1][0] / gemm_size_factor(curve, gemm_k[-1][0] * hr)) / rate
+                body = 0.0
+                for k, n in gemm_body:
+                    body += n * k / gemm_size_factor(curve, k * rows)
+                mm_c = (rows * body + hr * k_head / gemm_size_factor(curve, k_head * hr)) / rate
             else:
                 mm_c = (2.0 * t["P_matmul"] / tp - head_flops_row) * rows / rate + head_flops_row * hr / rate
             # activations on the roofline of the kernel that moves them: GEMM inputs and outputs with
             # the GEMMs, Q/K/V reads and the output write with attention, the rest element-wise
             gemm_io, attn_io, ew_io = activation_bytes_by_kernel(t, rows, act_b)
             attn_io_tok = attn_io / rows if rows else 0.0
-            mm_m = (weights + gemm_io / tp) / bw + dequant
-            attn_tokens = tokens - sum(x[0] for x in extra_attn)
-            at_c = t["attn_coeff"] * context * attn_tokens / tp / (rate_pa if prompt else rate_at)
-            at_m = (kv_bytes + attn_tokens * attn_io_tok / tp) / bw
-            el_m = (ew_io / tp + ew_extra_row * rows) / bw
-            parts = ((mm_c, mm_m), (at_c, at_m), (0.0, el_m)) + tuple(
-                (t["attn_coeff"] * c_x * n_x / tp / rate_pa, (kv_x + n_x * attn_io_tok / tp) / bw)
-                for n_x, c_x, kv_x in extra_attn)
-            total = sum(max(a, m) for a, m in parts)
-            comp = sum(a for a, m in parts if a >= m and a > 0)
-            mem = sum(m for a, m in parts if m > a)
-            return total, sum(a for a, _ in parts), sum(m for _, m in parts), ("Compute" if comp >= mem else "Memory")
+            attn_tokens = tokens
+            for x in extra_attn:
+                attn_tokens -= x[0]
+            parts = [(mm_c, (weights + gemm_io / tp) / bw + dequant),
+                     (t["attn_coeff"] * context * attn_tokens / tp / (rate_pa if prompt else rate_at),
+                      (kv_bytes + attn_tokens * attn_io_tok / tp) / bw),
+                     (0.0, (ew_io / tp + ew_extra_row * rows) / bw)]
+            for n_x, c_x, kv_x in extra_attn:
+                parts.append((t["attn_coeff"] * c_x * n_x / tp / rate_pa, (kv_x + n_x * attn_io_tok / tp) / bw))
+            total = comp = mem = sum_c = sum_m = 0.0
+            for a, m in parts:
+                sum_c += a
+                sum_m += m
+                if a >= m:
+                    total += a
+                    if a > 0:
+                        comp += a
+                else:
+                    total += m
+                    mem += m
+            return total, sum_c, sum_m, ("Compute" if comp >= mem else "Memory")
 
         # prefill: b·s tokens, causal attention over a mean context (s+1)/2; the KV cache is written
         p_tokens = b * s
