@@ -43,8 +43,11 @@ _DIST = ("DistributedModel on H100 with PyTorch FSDP in eager mode (FSDP overlap
          "(flash_attn_triton.py on triton_pre_mlir, whose header says only that its forward + backward is 'slightly "
          "slower' than FlashAttention-1 CUDA and that it was 'only tested on A100') and later to 'flash' (FA2, which the "
          "large-scale sweep.py used for MPT-7B at the same micro batch), and which one ran the 8-GPU H100 row is not "
-         "established; no rate of the Triton kernel at d=128 exists, and attention is only 8% of the modelled step, so it "
-         "alone would need to run ~4x slower than FA2 to close the gap")
+         "established. FlashAttention-1-class kernels train ~1.8x slower than FA2 (FA2 paper Fig. 4c, A100, causal, head "
+         "dim 64: FA1 77-87 vs FA2 140-156 TFLOP/s at 2-4k); at that rate the H100 row would move ~6 points, and the "
+         "same table's activation-checkpointed H100 rows drift from +18% at 1k to +52% at 32k tokens (A100: +4% to "
+         "+26% at 16k), the signature of underpriced attention. No head-dim-128 or H100 rate of either FA1 kernel was "
+         "found, so the kernel is not priced as FA1")
 _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates give r_node = 17 failures per 1000 "
         "node-days (BLOOM GPUs 4.5, OPT hosts 11.7, Llama 3's H100 network/software per GPU-hour 0.9), but 7.9 h on "
         "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21). No independent infrastructure rate reaches the missing "
