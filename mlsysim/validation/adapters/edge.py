@@ -224,6 +224,8 @@ def _serve(model, hw, kw):
     for k in kw:
         if k not in allowed:
             raise NotRunnable(f"ServingModel has no input {k!r}")
+    if "precision" in kw and "weight_format" not in kw:
+        _has_peak(hw, kw)
     return ServingModel().solve(model, hw, **kw)
 
 
