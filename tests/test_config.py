@@ -79,3 +79,23 @@ def test_schema_validates_examples():
 def test_config_from_dict_for_agents():
     c = config_from_dict({"workload": {"name": "Llama3_8B"}, "hardware": {"name": "H100", "nodes": 2}})
     assert c.fleet.total_accelerators == 16
+
+
+def test_training_kernel_fusion_and_model_code_from_a_config():
+    """The eager-mode inputs of DistributedModel are reachable from a config, and a wrong value is
+    one line naming the field."""
+    from mlsysim.evaluation.evaluator import evaluate_config
+
+    base = {"workload": {"name": "Llama2_7B", "batch_size": 192, "seq_len": 4096, "mode": "training"},
+            "hardware": {"name": "H100", "nodes": 12},
+            "parallelism": {"microbatch_size": 2, "zero_stage": 3}}
+    steps = []
+    for extra in ({}, {"kernel_fusion": "eager"}, {"kernel_fusion": "eager", "model_code": "ibm-fms"}):
+        d = json.loads(json.dumps(base))
+        d["parallelism"].update(extra)
+        steps.append(evaluate_config(config_from_dict(d)).performance.metrics["step_time"])
+    assert steps[0] < steps[1] < steps[2]
+    bad = json.loads(json.dumps(base))
+    bad["parallelism"]["model_code"] = "fms"
+    with pytest.raises(ConfigError, match="parallelism.model_code"):
+        config_from_dict(bad)

@@ -91,6 +91,11 @@ class ParallelismSection(_Section):
     pipeline_schedule: Literal["1f1b", "interleaved"] | None = Field(None, description="Pipeline schedule.")
     virtual_stages: int | None = Field(None, ge=1, le=64, description="Chunks per rank (interleaved).")
     pipeline_layout: Literal["uniform", "balanced"] | None = Field(None, description="balanced: embedding and output layer get a stage slot each.")
+    attention: Literal["flash", "unfused"] | None = Field(None, description="Fused (FlashAttention) or unfused attention.")
+    kernel_fusion: Literal["fused", "eager"] | None = Field(
+        None, description="fused: Megatron/Transformer Engine kernels; eager: PyTorch eager mode without torch.compile.")
+    model_code: Literal["reference", "ibm-fms"] | None = Field(
+        None, description="Whose model code runs in eager mode (its element-wise operators differ).")
 
 
 class OpsSection(_Section):
