@@ -187,3 +187,18 @@ def test_model_code_slows_eager_llama_only():
 def test_unknown_model_code_is_one_line():
     with pytest.raises(ConfigError, match="model_code: expected one of 'reference', 'ibm-fms'"):
         _fsdp(mlsysim.Models.get("Llama2_7B"), kernel_fusion="eager", model_code="fms")
+
+
+def test_causal_mask_costs_attention_rate():
+    """FlashAttention-2 under a causal mask: the calibration row's causal(s) / non-causal(8k), 0.805 at
+    2k and 0.90 at 8k, interpolated in log2 s and held at the ends; a decoder's attention time grows by
+    1 / factor over the non-causal rate, an encoder's does not."""
+    from mlsysim.solvers import _defaults
+
+    f = _defaults.attention_causal_factor
+    assert f(2048).value == pytest.approx(298 / 370) and f(8192).value == pytest.approx(333 / 370)
+    assert f(256).value == f(512).value and f(10**6).value == f(16384).value
+    assert f(1024).value < f(3000).value < f(4096).value
+    assert f(0).value == 1.0
+    r = _fsdp(mlsysim.Models.get("Llama2_7B"))
+    assert any("causal mask" in a for a in r.assumptions)

@@ -368,6 +368,31 @@ def attention_efficiency_hopper(hw_id: str | None, tier: str | None) -> Default 
     return _lookup("attention_efficiency_hopper", hw_id, tier, None, 1.0)
 
 
+@lru_cache(maxsize=256)
+def attention_causal_factor(seq_len: int | float) -> Default:
+    """FlashAttention-2's rate under a causal mask at ``seq_len``, as a fraction of the non-causal
+    rate at the calibration rows' sequence (rows of quantity 'attention_causal_curve': causal(s) /
+    non-causal(reference), interpolated in log2 s, held at the ends). 1 without such a row."""
+    import math
+
+    r = _single("attention_causal_curve")
+    if r is None or not seq_len or seq_len <= 0:
+        return Default(1.0, "no causal-mask curve: attention at the non-causal rate")
+    ref = float(r["reference_seq_len"])
+    base = _q(r["noncausal"][list(r["seq_lens"]).index(r["reference_seq_len"])], "FLOP/s")
+    xs = [math.log2(float(x)) for x in r["seq_lens"]]
+    ys = [_q(c, "FLOP/s") / base for c in r["causal"]]
+    x = math.log2(float(seq_len))
+    if x <= xs[0]:
+        y = ys[0]
+    elif x >= xs[-1]:
+        y = ys[-1]
+    else:
+        i = next(j for j in range(1, len(xs)) if xs[j] >= x)
+        y = ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+    return Default(y, f"calibration:{r['id']} (causal at {int(seq_len)} tokens over non-causal at {int(ref)})")
+
+
 @lru_cache(maxsize=None)
 def _single(quantity: str) -> dict | None:
     rows = [r for r in calibration_rows() if r.get("quantity") == quantity]

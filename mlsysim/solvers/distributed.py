@@ -253,6 +253,8 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     mem = _defaults.memory_efficiency(hw)
     eta_m = mem.value if memory_efficiency is None else check_efficiency(memory_efficiency, "memory_efficiency")
     attn = _defaults.attention_efficiency(hw.id, hw.tier)
+    # a causal (decoder) pass reaches less of the kernel's non-causal rate, the more so at short sequences
+    causal = _defaults.attention_causal_factor(s if getattr(model, "architecture", "decoder") == "decoder" else 0)
     curve, curve_src = _defaults.gemm_size_curve(hw.id, hw.tier)
     kern = _defaults.kernel_overhead(hw.id, hw.tier)
     ovs = overlap_slowdown()
@@ -283,14 +285,15 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
         "attn_coeff_layer": 2.0 * a * (d_qk + d_v),  # score + value FLOPs per query per key, one layer
         "act_rep": rep, "act_tp": tpb, "state_bytes": state_bytes_per_parameter(precision),
         "by": 2.0 if precision not in ("fp32", "tf32", "fp64") else 4.0,
-        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value, "eta_m": eta_m,
+        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value * causal.value, "eta_m": eta_m,
         "bw": h_t["bw"] * eta_m, "cap": h_t["cap"],
         "imbalance": _defaults.moe_load_imbalance().value, "dp_chunks": _defaults.dp_overlap_chunks().value,
         "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"), "eager": eager, "ov_slow": ovs.value,
         "P_o": a * d_v * h * scale, "n_exp": model.num_experts or 1,
         "sources": (f"GEMM efficiency {eta:.3f} ({gemm.source if efficiency is None else 'given'})",
                     f"memory efficiency {eta_m:.3f} ({mem.source if memory_efficiency is None else 'given'})",
-                    f"fused attention efficiency {attn.value:.3f} ({attn.source})",
+                    f"fused attention efficiency {attn.value:.3f} ({attn.source}), x{causal.value:.3f} under the "
+                    f"causal mask ({causal.source})",
                     f"GEMM efficiency against GEMM size ({curve_src})",
                     f"{kern.value * 1e6:.2f} us lost per kernel boundary ({kern.source})",
                     f"compute beside overlapped communication {ovs.value:.1%} slower ({ovs.source})"),

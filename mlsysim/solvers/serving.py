@@ -584,7 +584,11 @@ class ServingModel:
                                    f"{eta_at:.3f} ({d_at.source})")
             else:
                 kernel = "flash2"
-                assumptions.append(f"attention: FlashAttention-2 kernel, {eta_at:.3f} of the 16-bit peak ({d_at.source})")
+                # the prompt's attention is causal: FlashAttention-2 reaches less of its rate under the mask
+                d_c = _defaults.attention_causal_factor(s if getattr(model, "architecture", "decoder") == "decoder" else 0)
+                eta_pa = eta_at * d_c.value
+                assumptions.append(f"attention: FlashAttention-2 kernel, {eta_at:.3f} of the 16-bit peak ({d_at.source}); "
+                                   f"prompt attention x{d_c.value:.3f} under the causal mask ({d_c.source})")
         else:
             eta_at = eta_pa = eta
         rate_at = peak16 * eta_at * clock
