@@ -191,8 +191,8 @@ def eager_extra_bytes(h: float, q: float, k: float, f: float, gated: bool,
     if code not in EAGER_MODEL_CODE:
         raise ConfigError(f"model_code: expected one of {', '.join(EAGER_MODEL_CODE)}, got {code!r}")
     rot_f, rot_b, out_copy = EAGER_MODEL_CODE[code]
-    return (64.0 * h, rot_f * (q + k) + out_copy * q + 4.0 * f,
-            172.0 * h + 18.0 * h, rot_b * (q + k) + 6.0 * f)
+    return (64.0 * h, rot_f * (q + k) + out_copy * q + 4.0 * f,  # two norms 2 x 32
+            190.0 * h, rot_b * (q + k) + 6.0 * f)  # two norms 2 x 86, summed input gradients 18
 
 
 #: extra bytes per attention-score element of an unfused (manual) attention in PyTorch eager mode
