@@ -90,11 +90,12 @@ def test_training_kernel_fusion_and_model_code_from_a_config():
             "hardware": {"name": "H100", "nodes": 12},
             "parallelism": {"microbatch_size": 2, "zero_stage": 3}}
     steps = []
-    for extra in ({}, {"kernel_fusion": "eager"}, {"kernel_fusion": "eager", "model_code": "ibm-fms"}):
+    for extra in ({}, {"kernel_fusion": "eager"}, {"kernel_fusion": "eager", "model_code": "ibm-fms"},
+                  {"kernel_fusion": "eager", "model_code": "ibm-fms", "attention": "flash1"}):
         d = json.loads(json.dumps(base))
         d["parallelism"].update(extra)
         steps.append(evaluate_config(config_from_dict(d)).performance.metrics["step_time"])
-    assert steps[0] < steps[1] < steps[2]
+    assert steps[0] < steps[1] < steps[2] < steps[3]
     bad = json.loads(json.dumps(base))
     bad["parallelism"]["model_code"] = "fms"
     with pytest.raises(ConfigError, match="parallelism.model_code"):

@@ -202,3 +202,23 @@ def test_causal_mask_costs_attention_rate():
     assert f(0).value == 1.0
     r = _fsdp(mlsysim.Models.get("Llama2_7B"))
     assert any("causal mask" in a for a in r.assumptions)
+
+
+def test_flash1_attention_at_the_fa2_papers_ratio():
+    """attention='flash1' (FlashAttention-1 class): FlashAttention-2's rate times the calibration row's
+    FA1/FA2 ratio (Dao 2023, Fig. 4c: 77/140 at 2k, 92/165 at 8k, held at the ends); only the attention
+    core slows, by 1/ratio, and the memory plan and every other term are unchanged."""
+    from mlsysim.solvers import _defaults
+
+    f = _defaults.attention_fa1_factor
+    assert f(2048).value == pytest.approx(77 / 140) and f(8192).value == pytest.approx(92 / 165)
+    assert f(256).value == f(512).value == pytest.approx(58 / 88) and f(10**6).value == f(16384).value
+    assert f(0).value == 1.0
+    m = mlsysim.Models.get("Llama2_7B")
+    r2, r1 = _fsdp(m), _fsdp(m, attention="flash1")
+    assert r1.attention_time.to("s").magnitude == pytest.approx(r2.attention_time.to("s").magnitude / f(4096).value)
+    assert r1.compute_time == r2.compute_time and r1.elementwise_time == r2.elementwise_time
+    assert r1.step_time > r2.step_time
+    assert any("FlashAttention-1 class" in a and "flash_attention1_vs2" in a for a in r1.assumptions)
+    with pytest.raises(ConfigError, match="attention: expected one of 'flash', 'flash1', 'unfused', got 'fa3'"):
+        _fsdp(m, attention="fa3")

@@ -27,28 +27,6 @@ SOLVERS = {
 
 #: Cases that miss the 25% target today, each with the physics it lacks and the solver that owns
 #: it (shown as expected failures; a listed case that comes within the target simply passes).
-_DIST = ("DistributedModel on H100 with PyTorch FSDP in eager mode (FSDP overlap, compute slowed beside overlapped "
-         "collectives, sustained GEMM rate: gpu-fryer's 60 s burn-test mean, ~730 of 989.4, not MAMF's 794.5; eager "
-         "element-wise traffic counted op by op from the model code, FA2's causal-mask rate): MPT-7B on 8 H100s is still "
-         "+27.7% in llm-foundry's own MFU convention (A100 sibling +18.6%, MPT-70B H100 +19.2%). IBM's Llama2-7B H100 run came within 25% once its model "
-         "code's eager operators were counted (ibm-fms: real-valued rotary, RMSNorm backward 92 B per element, summed input "
-         "gradients); MPT's eager extras by the same count are small (LayerNorm and GELU are single kernels; the QKV chunk's "
-         "backward cat and LayerNorm's gamma/beta re-read, ~2.6 MB per token, ~1%). "
-         "Checked and refuted: a pre-Hopper (sm_80 PTX, mma.sync) software path, since llm-foundry's H100 tables ran on "
-         "mosaicml/pytorch:2.0.1_cu118 (PR #543's sweep.sh; CUDA 11.8 builds sm_90); a FlashAttention-2 backward slower "
-         "than priced, since the Azure rows behind eta_attn are the benchmark's non-causal 'fwd + bwd' rate (H100 327.9 vs "
-         "FA3-paper FA2 fwd 370 / bwd 318 -> 331 at 8k), which the engine's fwd + 2.5x bwd reproduces; causal masking "
-         "(FA2 causal fwd 298-319 vs 362-368 at 2-4k) is now modelled and moved the case from +30.2% to +27.7%. Open, "
-         "unquantified: the "
-         "attention kernel. The benchmark scripts pass no --attn_impl; submit_benchmarks.py defaulted to 'triton' "
-         "(flash_attn_triton.py on triton_pre_mlir, whose header says only that its forward + backward is 'slightly "
-         "slower' than FlashAttention-1 CUDA and that it was 'only tested on A100') and later to 'flash' (FA2, which the "
-         "large-scale sweep.py used for MPT-7B at the same micro batch), and which one ran the 8-GPU H100 row is not "
-         "established. FlashAttention-1-class kernels train ~1.8x slower than FA2 (FA2 paper Fig. 4c, A100, causal, head "
-         "dim 64: FA1 77-87 vs FA2 140-156 TFLOP/s at 2-4k); at that rate the H100 row would move ~6 points, and the "
-         "same table's activation-checkpointed H100 rows drift from +18% at 1k to +52% at 32k tokens (A100: +4% to "
-         "+26% at 16k), the signature of underpriced attention. No head-dim-128 or H100 rate of either FA1 kernel was "
-         "found, so the kernel is not priced as FA1")
 _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates give r_node = 17 failures per 1000 "
         "node-days (BLOOM GPUs 4.5, OPT hosts 11.7, Llama 3's H100 network/software per GPU-hour 0.9), but 7.9 h on "
         "128 nodes is 23.7 (the paper's 8-GPU 47.7 days: 21). No independent infrastructure rate reaches the missing "
@@ -57,9 +35,10 @@ _REL = ("ReliabilityModel on A100 (MTTF = 1/(N_nodes r_node)): the default rates
         "two read in secondary compilations). The "
         "target itself is in doubt: the paper fits r_f = 6.50 on jobs over 128 GPUs and says the fit agrees with the "
         "measured MTTF of 4-512-node jobs (~10 h at 4K GPUs), which predicts 29 h at this size; its two figures for "
-        "1,024 GPUs disagree 3.6x and the paper's body was read only in translation and quote collections")
+        "1,024 GPUs disagree 3.6x (a full Chinese translation of sections III-VI also has 'agrees with the measured "
+        "MTTF of larger jobs (>32 GPUs)', RSC-2's r_f 2.34, and one 1,024-GPU job that NODE_FAILed and was requeued 35 "
+        "times, which may weigh on that point); the paper's English body was read only in quote collections")
 KNOWN_MISSES: dict[str, str] = {
-    "llmfoundry_mpt7b_h100_8gpu_bf16": _DIST,
     "kokolis_rsc1_job_mttf_1024gpu": _REL,
 }
 

@@ -91,7 +91,8 @@ class ParallelismSection(_Section):
     pipeline_schedule: Literal["1f1b", "interleaved"] | None = Field(None, description="Pipeline schedule.")
     virtual_stages: int | None = Field(None, ge=1, le=64, description="Chunks per rank (interleaved).")
     pipeline_layout: Literal["uniform", "balanced"] | None = Field(None, description="balanced: embedding and output layer get a stage slot each.")
-    attention: Literal["flash", "unfused"] | None = Field(None, description="Fused (FlashAttention) or unfused attention.")
+    attention: Literal["flash", "flash1", "unfused"] | None = Field(
+        None, description="Fused FlashAttention-2-class ('flash'), FlashAttention-1-class ('flash1') or unfused attention.")
     kernel_fusion: Literal["fused", "eager"] | None = Field(
         None, description="fused: Megatron/Transformer Engine kernels; eager: PyTorch eager mode without torch.compile.")
     model_code: Literal["reference", "ibm-fms"] | None = Field(

@@ -373,24 +373,41 @@ def attention_causal_factor(seq_len: int | float) -> Default:
     """FlashAttention-2's rate under a causal mask at ``seq_len``, as a fraction of the non-causal
     rate at the calibration rows' sequence (rows of quantity 'attention_causal_curve': causal(s) /
     non-causal(reference), interpolated in log2 s, held at the ends). 1 without such a row."""
-    import math
-
     r = _single("attention_causal_curve")
     if r is None or not seq_len or seq_len <= 0:
         return Default(1.0, "no causal-mask curve: attention at the non-causal rate")
     ref = float(r["reference_seq_len"])
     base = _q(r["noncausal"][list(r["seq_lens"]).index(r["reference_seq_len"])], "FLOP/s")
-    xs = [math.log2(float(x)) for x in r["seq_lens"]]
-    ys = [_q(c, "FLOP/s") / base for c in r["causal"]]
-    x = math.log2(float(seq_len))
-    if x <= xs[0]:
-        y = ys[0]
-    elif x >= xs[-1]:
-        y = ys[-1]
-    else:
-        i = next(j for j in range(1, len(xs)) if xs[j] >= x)
-        y = ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+    y = _log2_interp(r["seq_lens"], [_q(c, "FLOP/s") / base for c in r["causal"]], seq_len)
     return Default(y, f"calibration:{r['id']} (causal at {int(seq_len)} tokens over non-causal at {int(ref)})")
+
+
+@lru_cache(maxsize=256)
+def attention_fa1_factor(seq_len: int | float) -> Default:
+    """A FlashAttention-1-class kernel's forward + backward rate under a causal mask at ``seq_len``,
+    as a fraction of FlashAttention-2's (rows of quantity 'attention_fa1_curve': flash1(s) /
+    flash2(s), the FlashAttention-2 paper's Figure 4c; interpolated in log2 s, held at the ends).
+    1 without such a row."""
+    r = _single("attention_fa1_curve")
+    if r is None or not seq_len or seq_len <= 0:
+        return Default(1.0, "no FlashAttention-1 curve: attention at the FlashAttention-2 rate")
+    y = _log2_interp(r["seq_lens"], [_q(a, "FLOP/s") / _q(b, "FLOP/s") for a, b in zip(r["flash1"], r["flash2"])],
+                     seq_len)
+    return Default(y, f"calibration:{r['id']} (FlashAttention-1 over FlashAttention-2 at {int(seq_len)} tokens)")
+
+
+def _log2_interp(xs_raw, ys, x_raw) -> float:
+    """Piecewise-linear interpolation of ``ys`` in log2 of ``xs_raw`` at ``x_raw``, held at the ends."""
+    import math
+
+    xs = [math.log2(float(v)) for v in xs_raw]
+    x = math.log2(float(x_raw))
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[-1]:
+        return ys[-1]
+    i = next(j for j in range(1, len(xs)) if xs[j] >= x)
+    return ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
 
 
 @lru_cache(maxsize=None)

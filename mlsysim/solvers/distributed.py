@@ -11,7 +11,8 @@ is the sum of the kernels a GPU runs one after the other:
 
 - GEMMs: FLOPs / (peak · η_GEMM), or the weight traffic when that is slower (small microbatches);
 - the attention core: a fused FlashAttention kernel at its measured efficiency (causal: half the
-  score FLOPs), or, unfused (Megatron-LM 2022), the score matrix written and read by QKᵀ,
+  score FLOPs; a FlashAttention-1-class kernel at FlashAttention-2's rate times the FA1/FA2
+  ratio the FlashAttention-2 paper measures, Dao 2023 Fig. 4c), or, unfused (Megatron-LM 2022), the score matrix written and read by QKᵀ,
   softmax, dropout and AV: memory-bound when the head dimension is small;
 - element-wise kernels (layer norms, residual adds, dropout, GeLU/SwiGLU; with FP8 GEMMs the casts
   of their inputs from 16-bit, with a transposed copy for the weight gradient, as NVIDIA
@@ -255,6 +256,7 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
     attn = _defaults.attention_efficiency(hw.id, hw.tier)
     # a causal (decoder) pass reaches less of the kernel's non-causal rate, the more so at short sequences
     causal = _defaults.attention_causal_factor(s if getattr(model, "architecture", "decoder") == "decoder" else 0)
+    fa1 = _defaults.attention_fa1_factor(s)  # used by attention='flash1' only
     curve, curve_src = _defaults.gemm_size_curve(hw.id, hw.tier)
     kern = _defaults.kernel_overhead(hw.id, hw.tier)
     ovs = overlap_slowdown()
@@ -285,7 +287,7 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
         "attn_coeff_layer": 2.0 * a * (d_qk + d_v),  # score + value FLOPs per query per key, one layer
         "act_rep": rep, "act_tp": tpb, "state_bytes": state_bytes_per_parameter(precision),
         "by": 2.0 if precision not in ("fp32", "tf32", "fp64") else 4.0,
-        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value * causal.value, "eta_m": eta_m,
+        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value * causal.value, "fa1": fa1.value, "fa1_src": fa1.source, "eta_m": eta_m,
         "bw": h_t["bw"] * eta_m, "cap": h_t["cap"],
         "imbalance": _defaults.moe_load_imbalance().value, "dp_chunks": _defaults.dp_overlap_chunks().value,
         "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"), "eager": eager, "ov_slow": ovs.value,
@@ -380,8 +382,8 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     g_b = max(2.0 * t_gemm, 10.0 * p_layer_local / B)
     # attention core (query tokens of this rank attend to the whole sequence)
     f_core = c["attn_coeff_layer"] * tok * s / t  # model FLOPs (full context)
-    if pl.attention == "flash":
-        ra = c["peak16"] * c["eta_attn"]  # 16-bit tensor cores, also under FP8 GEMMs
+    if pl.attention != "unfused":  # a fused kernel: FlashAttention-2 class, or -1 class at its measured ratio
+        ra = c["peak16"] * c["eta_attn"] * (c["fa1"] if pl.attention == "flash1" else 1.0)  # 16-bit tensor cores
         a_f = 0.5 * f_core / ra  # causal: half the blocks are computed
         a_b = 2.5 * a_f  # backward: 5 matmuls against the forward's 2 (FlashAttention-2, Dao 2023, §3.1)
         a_rc = 0.0
@@ -442,14 +444,14 @@ def layer_times(c: dict, pl: Plan, links: dict, moe_layer: bool) -> dict:
     else:
         ep_f = 0.0
     # kernel boundaries: norms, GEMMs, attention, activation, residual adds, and the collectives
-    k_attn = 1 if pl.attention == "flash" else (4 if pl.dropout else 3) + (4 if pl.fusion == "eager" else 0)
+    k_attn = 1 if pl.attention != "unfused" else (4 if pl.dropout else 3) + (4 if pl.fusion == "eager" else 0)
     k_comm = (4 if pl.sp else 2) * (t > 1) + (cp > 1) + 2 * (moe_layer and pl.e > 1)
     k_f = (9 + k_attn + k_comm + k_eager_f) * c["kernel"]
     k_b = (2 * (9 + k_attn) + k_comm + k_eager_b) * c["kernel"]
     fwd = g_f + a_f + e_f + tp_f + cp_f + ep_f + k_f
     bwd = g_b + a_b + e_b + tp_f + cp_f + ep_f + k_b
     if pl.recompute == "full":
-        rc, hw_extra = fwd, f_gemm + f_core * (0.5 if pl.attention == "flash" else 1.0)
+        rc, hw_extra = fwd, f_gemm + f_core * (0.5 if pl.attention != "unfused" else 1.0)
     else:
         rc, hw_extra = a_rc + (k_attn * c["kernel"] if a_rc else 0.0), hw_core_extra
     return {"gemm": g_f + g_b + (g_f if pl.recompute == "full" else 0.0),
@@ -644,8 +646,11 @@ class DistributedModel:
             ``uniform`` (L/p layers per stage, output layer added to the last) or ``balanced``
             (first and last stages give one layer's slot to the embedding and output layer).
         attention
-            ``flash`` (fused kernel at its measured efficiency) or ``unfused`` (score matrix in
-            memory, softmax and dropout kernels, as Megatron-LM in 2022).
+            ``flash`` (fused FlashAttention-2-class kernel at its measured efficiency), ``flash1``
+            (a FlashAttention-1-class fused kernel: FlashAttention 1.x or the 2022-23 Triton
+            FlashAttention kernel, at FlashAttention-2's rate times the FlashAttention-2 paper's
+            measured FA1/FA2 ratio, Dao 2023 Fig. 4c) or ``unfused`` (score matrix in memory,
+            softmax and dropout kernels, as Megatron-LM in 2022).
         overlap
             Fractions of each communication hidden behind compute, e.g. ``{"tp": 0.5, "pp": 1}``;
             ``dp`` defaults to Megatron's layer-wise overlap (one layer exposed), the others to 0.
@@ -801,7 +806,9 @@ def _result(c, fl, pl, gb, r, notes, links) -> DistributedResult:
     peak_all = r["n_gpu"] * c["peak"]
     ideal = r["model_flops"] / (r["n_gpu"] * c["rate"])
     assumptions = list(notes) + list(c["sources"]) + [
-        f"{pl.attention} attention, {pl.recompute} recomputation, sequence parallel {'on' if pl.sp else 'off'}, ZeRO {pl.zero}"
+        (f"flash1 attention (FlashAttention-1 class) at x{c['fa1']:.3f} of FlashAttention-2's rate "
+         f"({c['fa1_src']}), " if pl.attention == "flash1" else f"{pl.attention} attention, ")
+        + f"{pl.recompute} recomputation, sequence parallel {'on' if pl.sp else 'off'}, ZeRO {pl.zero}"
         + (f" sharded over {pl.shard} of {pl.d} data-parallel ranks (hybrid)" if pl.zero >= 3 and pl.shard < pl.d else ""),
         f"{pl.fusion} kernels" + (": unfused PyTorch element-wise kernels and foreach AdamW (extra HBM traffic counted)"
                                   + (f", {pl.code} model code" if pl.code != "reference" else "")

@@ -117,7 +117,7 @@ class ParallelismOptimizer:
                 raise ConfigError(f"zero_stages: {z!r} is not a ZeRO stage (0-3)")
         vs = (virtual_stages,) if isinstance(virtual_stages, int) else tuple(virtual_stages)
         recompute = tuple(recompute)
-        if attention == "flash" and "selective" in recompute and len(recompute) > 1:
+        if attention != "unfused" and "selective" in recompute and len(recompute) > 1:
             # a fused attention kernel never stores the scores: selective recomputation is the same plan as none
             recompute = tuple(r for r in recompute if r != "selective")
         hw = fl.node.accelerator

@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 RECOMPUTE = ("none", "selective", "full")
-ATTENTION = ("flash", "unfused")
+#: attention kernels: "flash" (FlashAttention-2 class, the default), "flash1" (FlashAttention-1 class:
+#: FlashAttention 1.x or the 2022-23 Triton FlashAttention kernel; fused, slower) and "unfused"
+ATTENTION = ("flash", "flash1", "unfused")
 
 
 def state_bytes_per_parameter(precision: str) -> tuple[float, float, float]:
@@ -271,7 +273,7 @@ class TrainingMemoryModel:
         if activation_recomputation not in RECOMPUTE:
             raise ConfigError(f"activation_recomputation: expected one of {', '.join(RECOMPUTE)}, got {activation_recomputation!r}")
         if attention not in ATTENTION:
-            raise ConfigError(f"attention: expected 'flash' or 'unfused', got {attention!r}")
+            raise ConfigError(f"attention: expected one of {', '.join(repr(a) for a in ATTENTION)}, got {attention!r}")
         if zero_stage not in (0, 1, 2, 3):
             raise ConfigError(f"zero_stage: expected 0, 1, 2 or 3, got {zero_stage!r}")
         if pipeline_schedule not in ("1f1b", "interleaved"):

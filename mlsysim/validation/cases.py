@@ -188,6 +188,7 @@ FEEDS = {
     "attention_efficiency": "attention_efficiency(hw): fused-attention fraction of the 16-bit peak",
     "attention_efficiency_hopper": "attention_efficiency_hopper(hw): Hopper-native prompt attention (FlashAttention-3 class)",
     "attention_causal_curve": "attention_causal_factor(seq_len): FlashAttention-2 under a causal mask / non-causal",
+    "attention_fa1_curve": "attention_fa1_factor(seq_len): FlashAttention-1-class kernel / FlashAttention-2, causal",
     "gemm_size_curve": "gemm_size_curve(hw): GEMM rate against GEMM size, over the sweep's best",
     "overlap_slowdown": "overlap_slowdown(): compute slowed beside an overlapped collective",
     "allreduce_busbw": "allreduce_efficiency / allreduce_busbw_fraction(hw): busbw / link line rate",

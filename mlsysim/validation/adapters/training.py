@@ -121,7 +121,8 @@ def plan_of(case) -> dict:
         kw["pipeline_layout"] = cf["pipeline_layout"]
     att = str(cf.get("attention", "")).lower()
     if att:
-        kw["attention"] = "unfused" if "unfused" in att else "flash"
+        kw["attention"] = ("unfused" if "unfused" in att else
+                           "flash1" if att.startswith("flash1") else "flash")
     kw["precision"] = _precision(cf.get("precision"))
     s = cf.get("seq_len") or case.workload.get("seq_len")
     if s:
