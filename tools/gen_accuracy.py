@@ -43,7 +43,8 @@ FAMILY_TEXT = {
     "compute": "Training FLOPs and GPU-hours of named runs, from the architecture and the token count "
                "(`training_flops_per_token`) or `TrainingRunModel`.",
     "reliability": "Failures and checkpoints of large runs, through `ReliabilityModel` (default failure rates: "
-                   "the Llama 3 405B run, so cases from that run are calibration).",
+                   "the measured runs of the same accelerator, for A100 BLOOM-176B's GPU failures and OPT-175B's "
+                   "host failures, else the Llama 3 405B run; cases from those runs are calibration).",
 }
 
 NOT_MODELLED = [
@@ -54,6 +55,11 @@ NOT_MODELLED = [
     ("Stragglers", "Synchronous training runs at the pace of its slowest GPU; the model prices the average GPU."),
     ("Network congestion from other jobs", "Collectives are priced on a fabric the job has to itself; "
      "contention with other tenants and adaptive-routing effects are not modelled."),
+    ("One cluster's own failure rate", "Failure rates are the accelerator generation's measured runs, not a "
+     "given cluster's: per-node rates of A100 clusters differ several-fold with burn-in, lemon nodes and "
+     "health-check policy (Meta RSC-2 2.34 and RSC-1 6.5 infrastructure failures per 1000 node-days, Kokolis "
+     "et al. 2025; OPT-175B's logbook about 16), so one cluster's MTTF can miss by that much "
+     "(`kokolis_rsc1_job_mttf_1024gpu`)."),
     ("Thermal throttling and clock variation", "Clocks follow a stated power cap, not temperature, "
      "fan curves or the spread between parts."),
     ("Queueing under load", "The saturated steady state of in-flight batching is modelled "
