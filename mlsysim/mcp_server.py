@@ -215,13 +215,15 @@ def build_server() -> Any:
     @server.tool(description="Distributed training step on a cluster: step time and breakdown, MFU, memory per GPU, feasibility.")
     @_guard
     def solve_distributed(model: str, fleet: str, batch_size: int, tp_size: int = 1, pp_size: int = 1,
-                          microbatch_count: int | None = None, precision: str = "bf16", seq_len: int | None = None) -> dict:
+                          microbatch_count: int | None = None, precision: str = "bf16", seq_len: int | None = None,
+                          attention: str = "flash") -> dict:
         try:
             from .solvers.distributed import DistributedModel
         except ImportError:
             raise ToolError("the distributed solver is not available in this installation") from None
         _bounded("batch_size", batch_size, MAX_BATCH)
-        kw = dict(model=model, fleet=fleet, batch_size=batch_size, tp_size=tp_size, pp_size=pp_size, precision=precision)
+        kw = dict(model=model, fleet=fleet, batch_size=batch_size, tp_size=tp_size, pp_size=pp_size,
+                  precision=precision, attention=attention)
         if microbatch_count is not None:
             kw["microbatch_count"] = microbatch_count
         if seq_len is not None:
@@ -248,9 +250,11 @@ def build_server() -> Any:
                 raise KeyboardInterrupt
 
         try:
+            att = loaded.config.parallelism.attention
             res = ParallelismOptimizer().solve(loaded.model, loaded.fleet, batch_size=loaded.batch_size,
                                                precision=loaded.precision, seq_len=loaded.seq_len, top=top,
-                                               progress=bound, interruptible=True, keep_rejected=200)
+                                               progress=bound, interruptible=True, keep_rejected=200,
+                                               **({"attention": att} if att else {}))
         except ConfigError as exc:
             if str(exc).partition(": ")[0] in _PARAM_PATHS:
                 raise config_error(loaded, exc) from None

@@ -218,7 +218,22 @@ def test_flash1_attention_at_the_fa2_papers_ratio():
     r2, r1 = _fsdp(m), _fsdp(m, attention="flash1")
     assert r1.attention_time.to("s").magnitude == pytest.approx(r2.attention_time.to("s").magnitude / f(4096).value)
     assert r1.compute_time == r2.compute_time and r1.elementwise_time == r2.elementwise_time
+    assert r1.memory_total == r2.memory_total and r1.dp_communication_latency == r2.dp_communication_latency
     assert r1.step_time > r2.step_time
+    # full recomputation re-runs the forward attention at the same ratio: attention time is then 4.5 forwards
+    # (forward, 2.5x backward, recomputed forward) and the recompute time grows by one of them
+    f2, f1 = _fsdp(m, activation_recomputation="full"), _fsdp(m, activation_recomputation="full", attention="flash1")
+    d_attn = (f1.attention_time - f2.attention_time).to("s").magnitude
+    d_rc = (f1.recompute_time - f2.recompute_time).to("s").magnitude
+    assert d_rc == pytest.approx(d_attn / 4.5, rel=1e-6) and f1.memory_total == f2.memory_total
     assert any("FlashAttention-1 class" in a and "flash_attention1_vs2" in a for a in r1.assumptions)
     with pytest.raises(ConfigError, match="attention: expected one of 'flash', 'flash1', 'unfused', got 'fa3'"):
         _fsdp(m, attention="fa3")
+
+
+def test_optimizer_rejects_an_unknown_attention_kernel():
+    from mlsysim.solvers.optimizer import ParallelismOptimizer
+
+    fleet = Fleet(name="8x H100", node=Systems.Nodes.get("DGX_H100"), count=1)
+    with pytest.raises(ConfigError, match="attention: expected one of 'flash', 'flash1', 'unfused', got 'fa3'"):
+        ParallelismOptimizer().solve("Llama3_8B", fleet, 16, attention="fa3")

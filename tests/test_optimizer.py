@@ -97,6 +97,18 @@ def test_cli_text_and_json(cli, tmp_path):
     assert doc["result"]["best"]["step_time"]["unit"] == "s"
 
 
+def test_cli_forwards_the_configs_attention_kernel(cli, tmp_path):
+    """parallelism.attention reaches the search: a FlashAttention-1-class kernel makes the best step slower."""
+    steps = []
+    for extra in ("", "parallelism:\n  attention: flash1\n"):
+        cfg = tmp_path / f"c{len(steps)}.yaml"
+        cfg.write_text(YAML + extra)
+        j = cli("--output", "json", "optimize", "parallelism", cfg, "--top", "1")
+        assert j.returncode == 0, j.stderr
+        steps.append(json.loads(j.stdout)["result"]["best"]["step_time"]["value"])
+    assert steps[1] > steps[0]
+
+
 def test_cli_infeasible_exits_2(cli, tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(YAML.replace("Llama3_8B", "Llama3_405B").replace("Research_256", "DGX_A100_x1").replace(

@@ -58,7 +58,7 @@ NOT_MODELLED = [
     ("One cluster's own failure rate", "Failure rates are the accelerator generation's measured runs, not a "
      "given cluster's: per-node rates of A100 clusters differ several-fold with burn-in, lemon nodes and "
      "health-check policy (Meta RSC-2 2.34 and RSC-1 6.5 infrastructure failures per 1000 node-days, Kokolis "
-     "et al. 2025; OPT-175B's logbook about 16), so one cluster's MTTF can miss by that much "
+     "et al. 2025; OPT-175B's logbook about 16 machine failures), so one cluster's MTTF can miss by that much "
      "(`kokolis_rsc1_job_mttf_1024gpu`)."),
     ("Thermal throttling and clock variation", "Clocks follow a stated power cap, not temperature, "
      "fan curves or the spread between parts."),
@@ -130,9 +130,9 @@ ADDED_PHYSICS = [
      "points down (MPT-7B H100 +30.2% to +27.7%, IBM 7B H100 +23.0% to +21.0%), the under-predicted Megatron ones "
      "1-2 points further down (NeMo Llama 2 70B -10.0% to -11.3%)."),
     ("FlashAttention-1-class attention", "`solvers/_defaults.py` `attention_fa1_factor`, `DistributedModel(attention=\"flash1\")`",
-     "llm-foundry's MPT benchmarks ran attn_impl 'triton' (the Triton FlashAttention-1-class kernel; FlashAttention-2 "
-     "reached MPT only in llm-foundry v0.4.0, after those runs), which the engine had priced at FlashAttention-2's "
-     "rate. A fused kernel of that class now runs at FA2's rate times the FA1/FA2 ratio of the FlashAttention-2 paper "
+     "By every script version found, llm-foundry's MPT benchmarks ran attn_impl 'triton' (the Triton "
+     "FlashAttention-1-class kernel) with flash-attn 1.x installed; FlashAttention-2 reached MPT only in llm-foundry "
+     "v0.4.0 (an inference: the tables name no kernel). The engine had priced them at FlashAttention-2's rate. A fused kernel of that class now runs at FA2's rate times the FA1/FA2 ratio of the FlashAttention-2 paper "
      "(Fig. 4c, A100, causal, head dim 64: 0.55 at 2k, 0.56 at 4k-8k). MPT-7B H100 moved from +27.7% to +18.3% "
      "(off the known-miss list), MPT-70B H100 +19.2% to +13.9%, MPT-7B A100 +18.6% to +12.0%, MPT-70B A100 +11.6% "
      "to +8.2%."),

@@ -45,8 +45,10 @@ def parallelism(
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Bar() if show else None
     try:
+        att = cfg.config.parallelism.attention
         r = ParallelismOptimizer().solve(cfg.model, cfg.fleet, gb, precision=cfg.precision, seq_len=cfg.seq_len,
-                                         top=top, progress=bar.update if bar else None, interruptible=True)
+                                         top=top, progress=bar.update if bar else None, interruptible=True,
+                                         **({"attention": att} if att else {}))
     finally:
         if bar:
             bar.close()

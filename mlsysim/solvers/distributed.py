@@ -12,8 +12,9 @@ is the sum of the kernels a GPU runs one after the other:
 - GEMMs: FLOPs / (peak · η_GEMM), or the weight traffic when that is slower (small microbatches);
 - the attention core: a fused FlashAttention kernel at its measured efficiency (causal: half the
   score FLOPs; a FlashAttention-1-class kernel at FlashAttention-2's rate times the FA1/FA2
-  ratio the FlashAttention-2 paper measures, Dao 2023 Fig. 4c), or, unfused (Megatron-LM 2022), the score matrix written and read by QKᵀ,
-  softmax, dropout and AV: memory-bound when the head dimension is small;
+  ratio the FlashAttention-2 paper measures, Dao 2023 Fig. 4c), or, unfused (Megatron-LM 2022),
+  the score matrix written and read by QKᵀ, softmax, dropout and AV: memory-bound when the head
+  dimension is small;
 - element-wise kernels (layer norms, residual adds, dropout, GeLU/SwiGLU; with FP8 GEMMs the casts
   of their inputs from 16-bit, with a transposed copy for the weight gradient, as NVIDIA
   Transformer Engine does), memory-bound, on the tokens of this rank (sequence parallelism shards
@@ -287,7 +288,8 @@ def model_context(model, hw, precision: str, seq_len: int | None, efficiency: fl
         "attn_coeff_layer": 2.0 * a * (d_qk + d_v),  # score + value FLOPs per query per key, one layer
         "act_rep": rep, "act_tp": tpb, "state_bytes": state_bytes_per_parameter(precision),
         "by": 2.0 if precision not in ("fp32", "tf32", "fp64") else 4.0,
-        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value * causal.value, "fa1": fa1.value, "fa1_src": fa1.source, "eta_m": eta_m,
+        "peak": peak, "peak16": peak16, "eta": eta, "rate": peak * eta, "eta_attn": attn.value * causal.value,
+        "fa1": fa1.value, "fa1_src": fa1.source, "eta_m": eta_m,
         "bw": h_t["bw"] * eta_m, "cap": h_t["cap"],
         "imbalance": _defaults.moe_load_imbalance().value, "dp_chunks": _defaults.dp_overlap_chunks().value,
         "curve": curve, "kernel": kern.value, "fp8": used in ("fp8", "fp4"), "eager": eager, "ov_slow": ovs.value,

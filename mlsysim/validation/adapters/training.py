@@ -120,9 +120,10 @@ def plan_of(case) -> dict:
     if cf.get("pipeline_layout") in ("uniform", "balanced"):
         kw["pipeline_layout"] = cf["pipeline_layout"]
     att = str(cf.get("attention", "")).lower()
-    if att:
-        kw["attention"] = ("unfused" if "unfused" in att else
-                           "flash1" if att.startswith("flash1") else "flash")
+    if att:  # the field opens with the kernel class ('flash', 'flash1', 'unfused'), then says why
+        head = att.replace(":", " ").replace(",", " ").split()[0]
+        kw["attention"] = (head if head in ("flash", "flash1", "unfused")
+                           else "unfused" if "unfused" in att else "flash")
     kw["precision"] = _precision(cf.get("precision"))
     s = cf.get("seq_len") or case.workload.get("seq_len")
     if s:
