@@ -54,6 +54,13 @@ def check_positive_int(v, name: str, maximum: int = 10**9) -> int:
     return v
 
 
+def check_choice(v, allowed, name: str):
+    """``v`` if it is one of ``allowed``, else a one-line ConfigError naming the field and the choices."""
+    if v not in allowed:
+        raise ConfigError(f"{name}: expected one of {', '.join(repr(a) for a in allowed)}, got {v!r}")
+    return v
+
+
 #: smallest efficiency accepted: below it a step of any size would take longer than floating point
 #: can hold (1e-300 of peak is a typing mistake, not a machine)
 MIN_EFFICIENCY = 1e-6

@@ -69,7 +69,7 @@ from ..core.errors import ConfigError
 from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
 from . import _defaults
-from ._inputs import as_fleet, as_model, check_efficiency, check_positive_int
+from ._inputs import as_fleet, as_model, check_choice, check_efficiency, check_positive_int
 from ._terms import gemm_size_factor, hw_terms, model_terms, peak_rate
 from .collectives import fabric_link, group_time, intra_link
 from .training_memory import (ATTENTION, RECOMPUTE, activation_per_token_terms, default_dropout, memory_result,
@@ -692,12 +692,6 @@ class DistributedModel:
         return _result(c, fl, pl, gb, r, notes, links)
 
 
-def _chk(choice, allowed, name):
-    if choice not in allowed:
-        raise ConfigError(f"{name}: expected one of {', '.join(repr(a) for a in allowed)}, got {choice!r}")
-    return choice
-
-
 def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero, schedule, v, layout, attention, overlap,
           dropout=None, shard=None, fusion="fused", code="reference"):
     """Validate a configuration into a Plan; one-line ConfigErrors naming the parameter."""
@@ -707,12 +701,12 @@ def _plan(c, links, batch_size, tp, pp, m, dp, ep, cp, mbs, recompute, sp, zero,
     p = check_positive_int(pp, "pp_size", 1 << 20)
     e = check_positive_int(ep, "ep_size", 1 << 20)
     cpn = check_positive_int(cp, "cp_size", 1 << 20)
-    _chk(recompute, RECOMPUTE, "activation_recomputation")
-    _chk(schedule, SCHEDULES, "pipeline_schedule")
-    _chk(layout, LAYOUTS, "pipeline_layout")
-    _chk(attention, ATTENTION, "attention")
-    _chk(fusion, KERNEL_FUSION, "kernel_fusion")
-    _chk(code, tuple(EAGER_MODEL_CODE), "model_code")
+    check_choice(recompute, RECOMPUTE, "activation_recomputation")
+    check_choice(schedule, SCHEDULES, "pipeline_schedule")
+    check_choice(layout, LAYOUTS, "pipeline_layout")
+    check_choice(attention, ATTENTION, "attention")
+    check_choice(fusion, KERNEL_FUSION, "kernel_fusion")
+    check_choice(code, tuple(EAGER_MODEL_CODE), "model_code")
     if zero not in (0, 1, 2, 3) or isinstance(zero, bool):
         raise ConfigError(f"zero_stage: expected 0, 1, 2 or 3, got {zero!r}")
     if c["a"] % t:

@@ -14,7 +14,7 @@ import time as _time
 from ..core.errors import ConfigError
 from ..core.precision import normalize_precision
 from ..core.result import Result, field
-from ._inputs import as_fleet, as_model, check_positive_int
+from ._inputs import as_fleet, as_model, check_choice, check_positive_int
 from .distributed import DistributedModel, Plan, evaluate, fleet_links, model_context
 from .training_memory import ATTENTION, RECOMPUTE, default_dropout, memory_terms, overflow_term
 
@@ -115,8 +115,7 @@ class ParallelismOptimizer:
         for z in zero_stages:
             if z not in (0, 1, 2, 3):
                 raise ConfigError(f"zero_stages: {z!r} is not a ZeRO stage (0-3)")
-        if attention not in ATTENTION:
-            raise ConfigError(f"attention: expected one of {', '.join(repr(a) for a in ATTENTION)}, got {attention!r}")
+        check_choice(attention, ATTENTION, "attention")
         vs = (virtual_stages,) if isinstance(virtual_stages, int) else tuple(virtual_stages)
         recompute = tuple(recompute)
         if attention != "unfused" and "selective" in recompute and len(recompute) > 1:

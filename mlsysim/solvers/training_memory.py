@@ -25,7 +25,7 @@ from __future__ import annotations
 from ..core.errors import ConfigError
 from ..core.precision import normalize_precision
 from ..core.result import Result, field, qfield
-from ._inputs import as_fleet, as_hardware, as_model, check_positive_int
+from ._inputs import as_fleet, as_hardware, as_model, check_choice, check_positive_int
 
 __all__ = [
     "TrainingMemoryModel", "TrainingMemoryResult", "state_bytes_per_parameter", "zero_divisors",
@@ -272,8 +272,7 @@ class TrainingMemoryModel:
         precision = normalize_precision(precision)
         if activation_recomputation not in RECOMPUTE:
             raise ConfigError(f"activation_recomputation: expected one of {', '.join(RECOMPUTE)}, got {activation_recomputation!r}")
-        if attention not in ATTENTION:
-            raise ConfigError(f"attention: expected one of {', '.join(repr(a) for a in ATTENTION)}, got {attention!r}")
+        check_choice(attention, ATTENTION, "attention")
         if zero_stage not in (0, 1, 2, 3):
             raise ConfigError(f"zero_stage: expected 0, 1, 2 or 3, got {zero_stage!r}")
         if pipeline_schedule not in ("1f1b", "interleaved"):
