@@ -97,3 +97,20 @@ def test_resnet50_activations_are_the_fused_tensors():
     r = mlsysim.Engine.solve(m, "H100", batch_size=64, precision="fp16", memory_efficiency=1.0, overhead="0 s")
     expected = m.parameters * 2 + 64 * m.activation_elements * 2 * 2  # weights + each tensor written and read
     assert r.memory_bytes.to("B").magnitude == pytest.approx(expected)
+
+
+def test_edge_cases_run_on_the_engine_the_source_names():
+    """A case that names its engine (ExecuTorch's XNNPACK on the Snapdragon 8 Gen 3's CPU cores,
+    llama.cpp OpenCL on its Adreno GPU) is priced on that engine's peaks, not the whole SoC's."""
+    from mlsysim.validation import load_cases
+    from mlsysim.validation.adapters.edge import _compute_unit
+
+    cases = {c.id: c for c in load_cases("edge")}
+    assert _compute_unit(cases["executorch_oneplus12_llama32_1b_bf16_decode"]) == "cpu"
+    assert _compute_unit(cases["llamacpp_xiaomi14_sd8gen3_llama32_1b_f16_tg32"]) == "gpu"
+    hw = mlsysim.Hardware.get("Snapdragon8Gen3")
+    cpu, gpu = hw.unit("cpu"), hw.unit("gpu")
+    # the whole device is every engine at once: fp16 = CPU + GPU (Arm SOG rates, Adreno 750 derived)
+    assert float(hw.compute.fp16.to("GFLOP/s").magnitude) == pytest.approx(
+        float(cpu.fp16.to("GFLOP/s").magnitude) + float(gpu.fp16.to("GFLOP/s").magnitude), rel=1e-3)
+    assert float(cpu.bf16.to("GFLOP/s").magnitude) == pytest.approx(128 * 3.3 + 64 * (3 * 3.2 + 2 * 3.0))

@@ -58,7 +58,12 @@ def _precision(case) -> str:
 
 
 def _compute_unit(case) -> str | None:
-    """The compute unit the source says the runtime used (None: the device's default)."""
+    """The compute unit the source says the runtime used (None: the device's default): the leading
+    word of ``system.compute_unit`` when it names an engine (``CPU (Kryo ...)``: ExecuTorch's XNNPACK
+    runs on the CPU cores), else the engines in ``config.accelerators_used``, else the framework's."""
+    stated = str((case.system or {}).get("compute_unit", "")).strip().lower().split(" ")[0]
+    if stated in ("cpu", "gpu", "npu", "dla"):
+        return stated
     used = str(case.config.get("accelerators_used", "")).lower()
     if used:
         if "dla" in used and "gpu" in used and "+" in used:
