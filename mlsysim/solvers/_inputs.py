@@ -121,9 +121,12 @@ def check_power_cap(cap_w: float, idle_w: float, device: str, name: str = "power
     return cap_w
 
 
-def efficiencies(hw, used: str, efficiency, memory_efficiency, runtime, assumptions: list) -> tuple[float, float]:
+def efficiencies(hw, used: str, efficiency, memory_efficiency, runtime, assumptions: list,
+                 unit: str | None = None) -> tuple[float, float]:
     """(η, η_mem): the given fractions, checked, or the calibration defaults for this device and
-    precision (``_defaults``), each default recorded in ``assumptions`` with the rows it comes from."""
+    precision (``_defaults``), each default recorded in ``assumptions`` with the rows it comes from.
+    ``unit``: the compute unit the call runs on, whose own bandwidth ceiling (a SoC engine that
+    cannot saturate the shared DRAM alone) caps η_mem."""
     from . import _defaults
 
     if efficiency is None:
@@ -133,7 +136,7 @@ def efficiencies(hw, used: str, efficiency, memory_efficiency, runtime, assumpti
     else:
         eta = check_efficiency(efficiency, "efficiency")
     if memory_efficiency is None:
-        d = _defaults.memory_efficiency(hw)
+        d = _defaults.memory_efficiency(hw, unit)
         eta_m = d.value
         assumptions.append(f"memory efficiency {eta_m:.3f} ({d.source})")
     else:

@@ -198,11 +198,17 @@ def weight_read_params(t: dict, sequences: float) -> float:
 #: vector (non-tensor) operations to turn one stored weight into a 16-bit operand, by storage
 #: format, for weight-only quantization (activations stay 16-bit). int8 per output channel:
 #: one int-to-float convert (the channel scale multiplies the output, not each weight).
-#: int4 with a scale and zero point per group: one bitwise op to extract the 4-bit field (a
-#: three-input logic op with a shifted mask, LOP3 on NVIDIA GPUs), one convert, one fused
-#: multiply-add applying scale and zero point. fp8 and 16-bit formats
-#: feed the tensor cores directly (0). The count follows from the format's arithmetic, not a fit.
-DEQUANT_OPS = {"int8": 1.0, "int4": 3.0}
+#: int4 with a scale and zero point per group: the interleaved conversion every production int4
+#: kernel uses (FasterTransformer's ``interleaved_numeric_conversion.h``, copied into PyTorch's
+#: tinygemm ``aten/src/ATen/native/cuda/int4mm.cu``, the kernel of gpt-fast's
+#: ``_weight_int4pack_mm``) turns one 32-bit word of 8 int4 values into 4 packed bf16 pairs with
+#: 4 LOP3 (mask and OR in a magic exponent), 3 shifts and 4 ``fma.rn.bf16x2`` (subtract the magic
+#: bias), then applies scale and zero point with 4 ``__hfma2``: 15 instructions per 8 weights,
+#: 1.875 per weight (the fp16 variant needs one shift instead of three: 13/8). Each packed
+#: instruction handles two weights, which is why the count is below one extract, one convert and
+#: one multiply-add per weight. fp8 and 16-bit formats feed the tensor cores directly (0). The
+#: count follows from the kernel's instruction sequence, not a fit.
+DEQUANT_OPS = {"int8": 1.0, "int4": 15.0 / 8.0}
 
 #: Vector ISAs with no fp32 -> bf16 conversion instruction: AMD CDNA 2 and CDNA 3 (gfx90a,
 #: gfx942). LLVM first added v_cvt_pk_bf16_f32 for gfx950 (CDNA 4; llvm-project pull request
@@ -213,10 +219,21 @@ BF16_ROUND_EMULATED_ISAS = ("CDNA 2", "CDNA 3")
 BF16_ROUND_EMULATED_OPS = 5.0
 
 
-def dequant_ops(hw, precision: str) -> float:
+#: vector ops per weight of llama.cpp's 4-bit block formats, which do not use the packed
+#: conversion above: ggml's mat-vec kernel (Metal ``block_q_n_dot_y`` for Q4_0/Q4_1) masks each
+#: nibble out of a 16-bit word (``qs[i/2] & 0x000F``, ``& 0x0F00``, ...) and converts it to float,
+#: the shifts being folded into activations pre-scaled by 1, 1/16, 1/256, 1/4096 and the block
+#: scale applied once per half-block: one AND and one convert per weight, 2; the multiply-add
+#: with the activation is the product itself (the pass's FLOPs). 8-bit blocks (Q8_0, Q6_K) keep
+#: the int8 count (one convert).
+GGML_DEQUANT_OPS = {"int4": 2.0}
+
+
+def dequant_ops(hw, precision: str, ggml: bool = False) -> float:
     """Vector ops per weight to expand a weight-only quantized weight to a bf16 operand
-    (``DEQUANT_OPS``), plus a software rounding to bf16 on ISAs without the instruction."""
-    ops = DEQUANT_OPS.get(precision, 0.0)
+    (``DEQUANT_OPS``; ``GGML_DEQUANT_OPS`` for a llama.cpp block format), plus a software rounding
+    to bf16 on ISAs without the instruction."""
+    ops = (GGML_DEQUANT_OPS.get(precision) if ggml else None) or DEQUANT_OPS.get(precision, 0.0)
     desc = (getattr(hw, "description", None) or "")
     if ops and any(isa in desc for isa in BF16_ROUND_EMULATED_ISAS):
         ops += BF16_ROUND_EMULATED_OPS

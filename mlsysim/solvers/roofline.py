@@ -91,7 +91,7 @@ def _solve(model, hardware, batch_size=1, precision="fp16", efficiency=None, *, 
         assumptions.append(f"compute unit {compute_unit!r}: that engine's peaks only")
     if used != precision:
         assumptions.append(f"{hw.name} has no native {precision} peak; ran at its {used} peak")
-    eta, eta_m = efficiencies(hw, used, efficiency, memory_efficiency, runtime, assumptions)
+    eta, eta_m = efficiencies(hw, used, efficiency, memory_efficiency, runtime, assumptions, compute_unit)
     h = hw_terms(hw)
     t = model_terms(model)
     by = bpe(precision)

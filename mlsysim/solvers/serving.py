@@ -464,14 +464,14 @@ class ServingModel:
         math_precision = "bf16" if weight_only else precision
         if weight_only:
             assumptions.append(f"weight-only {precision}: matmuls in 16-bit after a dequantization of "
-                               f"{dequant_ops(hw, precision):g} vector op(s) per weight")
+                               f"{dequant_ops(hw, precision, fmt_bits is not None):g} vector op(s) per weight")
         hw.unit(compute_unit)  # an unknown unit raises, naming the device's units
         peak, used = peak_rate(hw, math_precision, compute_unit)
         if compute_unit not in (None, "all") and hw.compute_units:
             assumptions.append(f"compute unit {compute_unit!r}: that engine's peaks only")
         if used != math_precision:
             assumptions.append(f"{hw.name} has no native {math_precision} peak; math at its {used} peak")
-        eta, eta_m = efficiencies(hw, used, efficiency, memory_efficiency, runtime, assumptions)
+        eta, eta_m = efficiencies(hw, used, efficiency, memory_efficiency, runtime, assumptions, compute_unit)
         h = hw_terms(hw)
         by, kv_b = bpe(precision), bpe(kv_precision)
         # activations between kernels stay 16-bit when weights (or GEMM inputs) are 8-bit or less:
@@ -682,7 +682,7 @@ class ServingModel:
         b_pad = cuda_graph_padded_batch(b, graph_sizes)
         p_read_d = weight_read_params(t, b_pad) / tp
         # the warps that stream the weights also expand them: dequantization adds to the stream
-        dq_per_weight = dequant_ops(hw, precision) / vrate if (weight_only and vrate) else 0.0
+        dq_per_weight = dequant_ops(hw, precision, fmt_bits is not None) / vrate if (weight_only and vrate) else 0.0
         dq = p_read_d * dq_per_weight
         n_p = None
         if not inflight:

@@ -185,6 +185,7 @@ def load_cases(family: str | None = None) -> list[Case]:
 FEEDS = {
     "gemm_efficiency": "gemm_efficiency(hw, precision): achievable fraction of the dense peak",
     "memory_efficiency": "memory_efficiency(hw): achievable fraction of peak memory bandwidth",
+    "engine_bandwidth": "engine_bandwidth(hw, unit): DRAM bandwidth one engine of a SoC reaches alone (caps memory_efficiency)",
     "attention_efficiency": "attention_efficiency(hw): fused-attention fraction of the 16-bit peak",
     "attention_efficiency_hopper": "attention_efficiency_hopper(hw): Hopper-native prompt attention (FlashAttention-3 class)",
     "attention_causal_curve": "attention_causal_factor(seq_len): FlashAttention-2 under a causal mask / non-causal",

@@ -243,8 +243,8 @@ def _decode(case, per_token: bool):
     if per_token:  # TinyChat: generation after a prompt
         s = int(number(cf["input_len"], "input_len")) if "input_len" in cf else LLAMA_BENCH_PROMPT
         out = int(number(cf["output_len"], "output_len")) if "output_len" in cf else LLAMA_BENCH_GEN
-    else:  # llama-bench tg N: N tokens generated from an empty prompt
-        s = 1
+    else:  # generated tokens/s after the stated prompt; llama-bench tg N: N tokens from an empty prompt
+        s = int(number(cf["input_len"], "input_len")) if "input_len" in cf else 1
         out = int(number(cf["output_len"], "output_len")) if "output_len" in cf else LLAMA_BENCH_GEN
     kw = {"seq_len": s, "batch_size": b, "output_len": out, **_serving_kwargs(case)}
     r = _serve(model, hw, kw)
