@@ -146,7 +146,7 @@ ADDED_PHYSICS = [
      "GB/s while decoding, the GPU 43.3 (HeteroInfer, SOSP 2025, sections 3.3 and 5.4). A call on one engine "
      "(`compute_unit=\"cpu\"`, `\"gpu\"`, `\"npu\"`) is capped at that engine's bandwidth. The phone tier had no "
      "counted case; the three Snapdragon 8 Gen 3 decode cases now run at -11%, -13% (ExecuTorch, CPU) and -7% "
-     "(llama.cpp OpenCL, GPU), where the SoC's copy fraction alone would put them about 45% high."),
+     "(llama.cpp OpenCL, GPU), where the SoC's copy fraction alone would put them 43-50% high."),
     ("Packed int4 dequantization", "`solvers/_terms.py` `DEQUANT_OPS`, `GGML_DEQUANT_OPS`",
      "The int4 kernels of gpt-fast (PyTorch's tinygemm) and AWQ expand 8 weights from one 32-bit word with "
      "FasterTransformer's packed conversion: 15 instructions per 8 weights (1.875 per weight) instead of the 3 "
@@ -315,10 +315,9 @@ def page(report, chart_block: str) -> str:
         lines.append(f"| [{r.id}]({r.source.get('url')}) | {r.hardware or '—'} | {_md(r.measured or '—')} | {_md(r.feeds)} |")
     lines += ["", "## Physics added because a prediction missed", "",
               "When a prediction missed a published measurement, the missing mechanism was added to the solver "
-              "(never a per-case factor); the cases it moved are in the table above.", "",
-              "| mechanism | code | what it does |", "|---|---|---|"]
-    for head, where, text in ADDED_PHYSICS:
-        lines.append(f"| {head} | {where} | {text} |")
+              "(never a per-case factor); the cases it moved are in the table above.", ""]
+    for head, where, text in ADDED_PHYSICS:  # a list, not a table: the code column squeezed the text
+        lines.append(f"- **{head}** ({where}). {text}")
     lines += ["", "## What this does not model", "",
               "Passing these comparisons is necessary, not sufficient. The physics leaves out:", ""]
     for head, text in NOT_MODELLED:
