@@ -195,22 +195,23 @@ def build_server() -> Any:
     @server.tool(description="Roofline of a model on one device: latency, bottleneck, MFU.")
     @_guard
     def solve_roofline(model: str, hardware: str, batch_size: int = 1, precision: str = "fp16",
-                       efficiency: float | None = None, seq_len: int | None = None, mode: str = "inference") -> dict:
+                       efficiency: float | None = None, seq_len: int | None = None, mode: str = "inference",
+                       compute_unit: str | None = None) -> dict:
         from .solvers.roofline import Engine
 
         _bounded("batch_size", batch_size, MAX_BATCH)
         return Engine.solve(model, hardware, batch_size=batch_size, precision=precision, efficiency=efficiency,
-                            seq_len=seq_len, mode=mode).to_dict()
+                            seq_len=seq_len, mode=mode, compute_unit=compute_unit).to_dict()
 
     @server.tool(description="LLM serving on one device or a TP group: TTFT, ITL, KV cache, memory fit, max batch.")
     @_guard
     def solve_serving(model: str, hardware: str, seq_len: int | None = None, batch_size: int = 1, tp_size: int = 1,
-                      output_len: int | None = None, precision: str = "fp16") -> dict:
+                      output_len: int | None = None, precision: str = "fp16", compute_unit: str | None = None) -> dict:
         from .solvers.serving import ServingModel
 
         _bounded("batch_size", batch_size, MAX_BATCH)
         return ServingModel().solve(model, hardware, seq_len=seq_len, batch_size=batch_size, tp_size=tp_size,
-                                    output_len=output_len, precision=precision).to_dict()
+                                    output_len=output_len, precision=precision, compute_unit=compute_unit).to_dict()
 
     @server.tool(description="Distributed training step on a cluster: step time and breakdown, MFU, memory per GPU, feasibility.")
     @_guard

@@ -45,6 +45,7 @@ def test_infeasible_exit_2(cli):
     (("serve", "Llama3_8B", "H100", "--tp", "3"), "tp_size"),
     (("zoo", "hardware", "--tier", "space"), "--tier"),
     (("zoo", "planets"), "planets"),
+    (("serve", "Llama3_2_1B", "Snapdragon8Gen3", "--unit", "tpu"), "units all, cpu, gpu, npu"),
 ])
 def test_bad_input_exit_1_one_line(cli, args, needle):
     r = cli(*args)
@@ -69,3 +70,20 @@ def test_core_import_is_light():
     code = "import mlsysim, sys; mlsysim.Engine.solve('ResNet50','A100'); bad=[m for m in ('typer','rich','yaml','altair','mcp','click') if m in sys.modules]; print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_unit_prices_one_engine_of_a_soc(cli):
+    """--unit runs on one engine: its peaks and, on a phone SoC, its own memory bandwidth (math N3)."""
+    def serve(*extra):
+        r = cli("--output", "json", "serve", "Llama3_2_1B", "Snapdragon8Gen3", "--seq-len", "64", "--output-len", "32",
+                *extra)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)["result"]
+
+    gpu, whole = serve("--unit", "gpu"), serve()
+    assert gpu["memory_efficiency"] == pytest.approx(43.3 / 76.8, rel=1e-3)
+    assert whole["memory_efficiency"] == pytest.approx(0.910, rel=1e-3)
+    assert gpu["throughput"]["value"] < whole["throughput"]["value"]
+    r = cli("--output", "json", "eval", "ResNet50", "JetsonAGXOrin", "--unit", "gpu", "--precision", "int8")
+    assert r.returncode == 0, r.stderr
+    assert any("compute unit 'gpu'" in a for a in json.loads(r.stdout)["result"]["assumptions"])

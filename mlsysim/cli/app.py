@@ -27,6 +27,11 @@ class ZooKind(str, Enum):
     show = "show"
 
 
+
+#: the --unit option's help (eval, serve)
+UNIT_HELP = ("Compute unit of a multi-engine device (cpu, gpu, npu, dla, core; 'mlsysim show HW' lists them): that "
+             "engine's peaks and, on a phone SoC, its own memory bandwidth. Default: the whole device.")
+
 def _version_cb(value: bool):
     if value:
         typer.echo(f"mlsysim {__version__}")
@@ -86,11 +91,12 @@ def build_app() -> typer.Typer:
         efficiency: Optional[float] = typer.Option(None, "--efficiency", "-e", help="Compute efficiency in (0, 1]; default: measured."),
         seq_len: Optional[int] = typer.Option(None, "--seq-len", min=1, help="Tokens per sequence (transformers)."),
         mode: str = typer.Option("inference", "--mode", help="inference or training."),
+        unit: Optional[str] = typer.Option(None, "--unit", help=UNIT_HELP),
     ):
         """Roofline evaluation of MODEL on HARDWARE (or of a config file's scenario)."""
         from .commands import eval_command
 
-        eval_command(ctx.obj, model, hardware, batch_size, precision, efficiency, seq_len, mode)
+        eval_command(ctx.obj, model, hardware, batch_size, precision, efficiency, seq_len, mode, unit)
 
     @app.command()
     def serve(
@@ -103,11 +109,12 @@ def build_app() -> typer.Typer:
         output_len: Optional[int] = typer.Option(None, "--output-len", min=1, help="Generated tokens per sequence."),
         precision: str = typer.Option("fp16", "--precision", "-p", help="Weight precision."),
         efficiency: Optional[float] = typer.Option(None, "--efficiency", "-e", help="Compute efficiency in (0, 1]."),
+        unit: Optional[str] = typer.Option(None, "--unit", help=UNIT_HELP),
     ):
         """LLM serving: TTFT, ITL, KV cache and memory fit (exit 2 when it does not fit)."""
         from .commands import serve_command
 
-        serve_command(ctx.obj, model, hardware, seq_len, batch_size, tp, output_len, precision, efficiency)
+        serve_command(ctx.obj, model, hardware, seq_len, batch_size, tp, output_len, precision, efficiency, unit)
 
     try:  # commands added by later layers register themselves here
         from .commands import register_extra

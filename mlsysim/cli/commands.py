@@ -28,12 +28,13 @@ def _looks_like_path(arg: str) -> bool:
     return "." in arg and os.path.lexists(arg)
 
 
-def eval_command(out: Output, model: str, hardware, batch_size, precision, efficiency, seq_len, mode) -> None:
+def eval_command(out: Output, model: str, hardware, batch_size, precision, efficiency, seq_len, mode,
+                 unit=None) -> None:
     from ..core.errors import ConfigError
 
     if _looks_like_path(model):
-        if hardware is not None:
-            raise ConfigError("eval: give either a config file or MODEL HARDWARE, not both")
+        if hardware is not None or unit is not None:
+            raise ConfigError("eval: give either a config file or MODEL HARDWARE [--unit], not both")
         from .config_eval import eval_config
 
         eval_config(out, model)
@@ -43,7 +44,7 @@ def eval_command(out: Output, model: str, hardware, batch_size, precision, effic
     from ..solvers.roofline import Engine
 
     r = Engine.solve(model, hardware, batch_size=batch_size, precision=precision, efficiency=efficiency,
-                     seq_len=seq_len, mode=mode)
+                     seq_len=seq_len, mode=mode, compute_unit=unit)
     if out.json:
         out.emit_json("eval", {"result": r.to_dict()})
     else:
@@ -67,11 +68,12 @@ def eval_command(out: Output, model: str, hardware, batch_size, precision, effic
         raise SystemExit(2)
 
 
-def serve_command(out: Output, model, hardware, seq_len, batch_size, tp, output_len, precision, efficiency) -> None:
+def serve_command(out: Output, model, hardware, seq_len, batch_size, tp, output_len, precision, efficiency,
+                  unit=None) -> None:
     from ..solvers.serving import ServingModel
 
     r = ServingModel().solve(model, hardware, seq_len=seq_len, batch_size=batch_size, tp_size=tp,
-                             output_len=output_len, precision=precision, efficiency=efficiency)
+                             output_len=output_len, precision=precision, efficiency=efficiency, compute_unit=unit)
     if out.json:
         out.emit_json("serve", {"result": r.to_dict()})
     else:
