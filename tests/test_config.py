@@ -36,6 +36,8 @@ def _write(tmp_path, text, name="c.yaml"):
     ('workload:\n  name: Llama3_70B\nhardware:\n  name: H100\nops:\n  region: Mars\n', "line 6: ops.region: unknown grid 'Mars'"),
     ('workload:\n  name: Llama3_70B\n  precision: fp7\nhardware:\n  name: H100\n', "workload.precision"),
     ('- a\n- b\n', "expected a mapping"),
+    ('workload:\n  name: Llama3_2_1B\nhardware:\n  name: Snapdragon8Gen3\n  compute_unit: tpu\n',
+     "line 5: hardware.compute_unit: Qualcomm Snapdragon 8 Gen 3 has units all, cpu, gpu, npu; got 'tpu'"),
 ])
 def test_errors_name_file_line_and_path(tmp_path, text, needle):
     p = _write(tmp_path, text)
@@ -100,3 +102,16 @@ def test_training_kernel_fusion_and_model_code_from_a_config():
     bad["parallelism"]["model_code"] = "fms"
     with pytest.raises(ConfigError, match="parallelism.model_code"):
         config_from_dict(bad)
+
+
+def test_compute_unit_from_a_config(tmp_path):
+    """hardware.compute_unit runs a phone config on one engine: its own bandwidth ceiling (math N3)."""
+    from mlsysim.evaluation.evaluator import evaluate_config
+
+    text = ("workload:\n  name: Llama3_2_1B\n  mode: serving\n  seq_len: 64\n  output_len: 32\n"
+            "hardware:\n  name: Snapdragon8Gen3\n")
+    whole = evaluate_config(load_config(_write(tmp_path, text)))
+    gpu = evaluate_config(load_config(_write(tmp_path, text + "  compute_unit: gpu\n", "g.yaml")))
+    ratio = whole.details["serving"].itl.to("s").magnitude / gpu.details["serving"].itl.to("s").magnitude
+    assert 0.5 < ratio < 0.75  # decode is memory-bound: ~0.910 x 76.8 GB/s against 43.3 GB/s
+    assert any("engine ceiling" in a for a in gpu.details["serving"].assumptions)

@@ -212,6 +212,11 @@ def _resolve(cfg: SimulationConfig, where: str, lines: dict) -> LoadedConfig:
         from ..systems.types import Fleet
 
         fleet = Fleet(name=f"{hw_s.nodes or 1} x {node.name}", node=node, count=hw_s.nodes or 1, fabric=fabric)
+    if hw_s.compute_unit is not None:  # one line naming the field and the device's units
+        try:
+            hardware.unit(hw_s.compute_unit)
+        except ConfigError as exc:
+            raise ConfigError(f"{at('hardware', 'compute_unit')}hardware.{exc}") from None
     grid = get("grid", cfg.ops.region, "ops", "region") if cfg.ops.region else None
     dc = get("datacenter", cfg.ops.datacenter, "ops", "datacenter") if cfg.ops.datacenter else None
     if grid is None and dc is not None:
@@ -227,6 +232,7 @@ _PARAM_PATHS = {
     "precision": ("workload", "precision"), "mode": ("workload", "mode"), "qps": ("workload", "qps"),
     "tokens": ("workload", "tokens"), "model": ("workload", "name"), "hardware": ("hardware", "name"),
     "tp_size": ("hardware", "tp_size"), "pp_size": ("hardware", "pp_size"), "fleet": ("hardware",),
+    "compute_unit": ("hardware", "compute_unit"),
     "nodes": ("hardware", "nodes"), "duration_days": ("ops", "duration_days"),
     "utilisation": ("ops", "utilisation"), "kwh_price": ("ops", "kwh_price"), "pue": ("ops", "pue"),
     "constraints": ("constraints", "assert"),

@@ -69,6 +69,9 @@ class HardwareSection(_Section):
     fabric: str | None = Field(None, description="Fabric id, e.g. InfiniBand_NDR.", max_length=200)
     tp_size: int | None = Field(None, ge=1, le=1024, description="Tensor parallelism.")
     pp_size: int | None = Field(None, ge=1, le=1024, description="Pipeline parallelism.")
+    compute_unit: str | None = Field(None, description="One engine of a multi-engine device (cpu, gpu, npu, dla, core): "
+                                     "its peaks and, on a phone SoC, its own memory bandwidth. Default: every engine.",
+                                     max_length=20)
 
     @model_validator(mode="after")
     def _need_one(self):

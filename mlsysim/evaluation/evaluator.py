@@ -31,7 +31,7 @@ def _fleet_for(hw, fleet, nodes):
     return Fleet(name=f"{nodes or 1} x {node.name}", node=node, count=nodes or 1, fabric=_default_fabric(hw))
 
 
-def _choose_tp(model, hw, per_node, seq_len, batch, precision, output_len, efficiency):
+def _choose_tp(model, hw, per_node, seq_len, batch, precision, output_len, efficiency, compute_unit=None):
     """Smallest power-of-two tensor parallelism within a node that fits the weights and KV."""
     from ..solvers.serving import ServingModel
 
@@ -40,7 +40,7 @@ def _choose_tp(model, hw, per_node, seq_len, batch, precision, output_len, effic
         if model.heads % tp == 0:
             try:
                 r = ServingModel().solve(model, hw, seq_len=seq_len, batch_size=batch, precision=precision, tp_size=tp,
-                                         output_len=output_len, efficiency=efficiency,
+                                         output_len=output_len, efficiency=efficiency, compute_unit=compute_unit,
                                          link_bandwidth=None if tp == 1 or (hw.interconnect and (hw.interconnect.scaleup_bandwidth or hw.interconnect.pcie_bandwidth)) else "32 GB/s")
             except ConfigError as exc:
                 r, error = None, error or exc
@@ -64,11 +64,13 @@ class SystemEvaluator:
                  grid=None, datacenter=None, duration_days: float = 365.0, utilisation: float | None = None,
                  kwh_price: float | None = None, constraints=(), latency_sla_ms: float | None = None,
                  power_budget_kw: float | None = None, budget_usd: float | None = None, tokens: float | None = None,
-                 tp_size: int | None = None, pp_size: int | None = None, parallelism: dict | None = None) -> SystemEvaluation:
+                 tp_size: int | None = None, pp_size: int | None = None, parallelism: dict | None = None,
+                 compute_unit: str | None = None) -> SystemEvaluation:
         """Evaluate a workload on hardware (one device, ``nodes`` nodes, or a ``fleet``).
 
         Parameters follow the solvers'. ``constraints`` is a list of
-        ``{"metric": "performance.latency", "max": 50}`` (metric units as reported).
+        ``{"metric": "performance.latency", "max": 50}`` (metric units as reported). ``compute_unit``
+        runs inference and serving on one engine of a multi-engine device (its peaks and bandwidth).
         """
         model = as_model(model_obj)
         if hardware_obj is None and fleet is None:
@@ -102,7 +104,7 @@ class SystemEvaluator:
             for _ in range(12):
                 replicas = max(1, n_dev // tp)
                 per_rep = max(1, math.ceil(b / replicas))
-                r = _choose_tp(model, hw, per_node, s, per_rep, precision, output_len, efficiency)
+                r = _choose_tp(model, hw, per_node, s, per_rep, precision, output_len, efficiency, compute_unit)
                 if r.tp_size == tp:
                     break
                 tp = r.tp_size
@@ -124,7 +126,7 @@ class SystemEvaluator:
 
             per_dev = max(1, math.ceil(b / n_dev))
             r = Engine.solve(model, hw, batch_size=per_dev, precision=precision, efficiency=efficiency, seq_len=seq_len,
-                             mode="training" if mode == "training" else "inference")
+                             mode="training" if mode == "training" else "inference", compute_unit=compute_unit)
             details["roofline"] = r
             perf = {"latency": r.latency.to("ms").magnitude, "throughput": r.throughput.to("sample/s").magnitude * n_dev,
                     "bottleneck": r.bottleneck, "mfu": r.mfu, "batch_per_device": per_dev}
@@ -319,15 +321,18 @@ def _check(ev: SystemEvaluation, c) -> ConstraintCheck:
     return ConstraintCheck(metric, float(value), unit, hi, lo, ok, f"{metric} = {value:.4g} {unit} (required {rel} {unit})".replace("  ", " ").strip())
 
 
-def evaluate_config(loaded) -> SystemEvaluation:
-    """Evaluate a loaded config file (``mlsysim.config.load_config``)."""
+def config_kwargs(loaded) -> dict:
+    """``SystemEvaluator.evaluate`` keywords from a loaded config file, every section mapped once."""
     c = loaded.config
     w, o, k = c.workload, c.ops, c.constraints
-    return SystemEvaluator.evaluate(
-        loaded.name, loaded.model, loaded.hardware, batch_size=w.batch_size, precision=w.precision, efficiency=w.efficiency,
-        fleet=loaded.fleet, mode=w.mode, seq_len=w.seq_len, output_len=w.output_len, qps=w.qps, grid=loaded.grid,
-        datacenter=loaded.datacenter, duration_days=o.duration_days, utilisation=o.utilisation, kwh_price=o.kwh_price,
-        constraints=k.assert_, latency_sla_ms=k.latency_sla_ms, power_budget_kw=k.power_budget_kw, budget_usd=k.budget_usd,
-        tokens=w.tokens, tp_size=c.hardware.tp_size, pp_size=c.hardware.pp_size,
-        parallelism=c.parallelism.model_dump(exclude_none=True),
-    )
+    return dict(batch_size=w.batch_size, precision=w.precision, efficiency=w.efficiency, fleet=loaded.fleet, mode=w.mode,
+                seq_len=w.seq_len, output_len=w.output_len, qps=w.qps, grid=loaded.grid, datacenter=loaded.datacenter,
+                duration_days=o.duration_days, utilisation=o.utilisation, kwh_price=o.kwh_price, constraints=k.assert_,
+                latency_sla_ms=k.latency_sla_ms, power_budget_kw=k.power_budget_kw, budget_usd=k.budget_usd,
+                tokens=w.tokens, tp_size=c.hardware.tp_size, pp_size=c.hardware.pp_size,
+                compute_unit=c.hardware.compute_unit, parallelism=c.parallelism.model_dump(exclude_none=True))
+
+
+def evaluate_config(loaded) -> SystemEvaluation:
+    """Evaluate a loaded config file (``mlsysim.config.load_config``)."""
+    return SystemEvaluator.evaluate(loaded.name, loaded.model, loaded.hardware, **config_kwargs(loaded))

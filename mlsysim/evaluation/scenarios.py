@@ -33,19 +33,12 @@ class Scenario:
 
     def evaluate(self, **overrides):
         """Evaluate the scenario; ``overrides`` replace SystemEvaluator keywords (e.g. latency_sla_ms)."""
-        from .evaluator import SystemEvaluator, evaluate_config
+        from .evaluator import SystemEvaluator, config_kwargs, evaluate_config
 
         loaded = self.load()
         if not overrides:
             return evaluate_config(loaded)
-        c = loaded.config
-        w, o, k = c.workload, c.ops, c.constraints
-        kw = dict(batch_size=w.batch_size, precision=w.precision, efficiency=w.efficiency, fleet=loaded.fleet, mode=w.mode,
-                  seq_len=w.seq_len, output_len=w.output_len, qps=w.qps, grid=loaded.grid, datacenter=loaded.datacenter,
-                  duration_days=o.duration_days, utilisation=o.utilisation, kwh_price=o.kwh_price, constraints=k.assert_,
-                  latency_sla_ms=k.latency_sla_ms, power_budget_kw=k.power_budget_kw, budget_usd=k.budget_usd,
-                  tokens=w.tokens, tp_size=c.hardware.tp_size, pp_size=c.hardware.pp_size,
-                  parallelism=c.parallelism.model_dump(exclude_none=True))
+        kw = config_kwargs(loaded)
         kw.update(overrides)
         return SystemEvaluator.evaluate(loaded.name, loaded.model, loaded.hardware, **kw)
 
