@@ -44,8 +44,11 @@ _ANE = ("SingleNodeModel on the iPhone 15 Pro (A17 Pro) Neural Engine, Core ML W
         "charged a DRAM round trip, while the Neural Engine keeps a layer's input and output in its own manually "
         "managed L2 (4 MB on the M1-generation ANE, tinygrad's reverse engineering, extra/accel/ane/README.md): every "
         "int8 tensor of both networks fits. With weights alone the predictions fall to 0.56 ms (-27%) and 0.08 ms "
-        "(-61%), so a per-layer cost is missing too (Core ML dispatch, depthwise convolutions on a MAC array), and no "
-        "source gives the A17 Pro's L2 size, dispatch time or depthwise rate. The A17 Pro's 50 GB/s is itself a "
+        "(-61%), so a fixed cost is missing too (Core ML dispatch, depthwise convolutions on a MAC array). Sources "
+        "give these only for Mac chips through private APIs, and they spread too widely to settle these two cases: a "
+        "2 MiB tile L2 on M1 (Asahi's eiln/ane) and about 32 MB on M4 (maderix's probe), and a per-call floor of "
+        "0.07-0.23 ms (maderix on M4, ANEForge on M1 and M5). Nothing is published for the A17 Pro or for Core ML on "
+        "iOS. The A17 Pro's 50 GB/s is itself a "
         "secondary figure (+-20%), and the mobile tier's copy fraction (0.91) is the Snapdragon 8 Gen 3's, the tier's "
         "only measured device")
 KNOWN_MISSES: dict[str, str] = {
