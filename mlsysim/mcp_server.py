@@ -200,8 +200,11 @@ def build_server() -> Any:
         from .solvers.roofline import Engine
 
         _bounded("batch_size", batch_size, MAX_BATCH)
-        return Engine.solve(model, hardware, batch_size=batch_size, precision=precision, efficiency=efficiency,
-                            seq_len=seq_len, mode=mode, compute_unit=compute_unit).to_dict()
+        from .solvers._inputs import as_hardware, check_unit
+
+        hw = as_hardware(hardware)
+        return Engine.solve(model, hw, batch_size=batch_size, precision=precision, efficiency=efficiency,
+                            seq_len=seq_len, mode=mode, compute_unit=check_unit(hw, compute_unit)).to_dict()
 
     @server.tool(description="LLM serving on one device or a TP group: TTFT, ITL, KV cache, memory fit, max batch.")
     @_guard
@@ -210,8 +213,12 @@ def build_server() -> Any:
         from .solvers.serving import ServingModel
 
         _bounded("batch_size", batch_size, MAX_BATCH)
-        return ServingModel().solve(model, hardware, seq_len=seq_len, batch_size=batch_size, tp_size=tp_size,
-                                    output_len=output_len, precision=precision, compute_unit=compute_unit).to_dict()
+        from .solvers._inputs import as_hardware, check_unit
+
+        hw = as_hardware(hardware)
+        return ServingModel().solve(model, hw, seq_len=seq_len, batch_size=batch_size, tp_size=tp_size,
+                                    output_len=output_len, precision=precision,
+                                    compute_unit=check_unit(hw, compute_unit)).to_dict()
 
     @server.tool(description="Distributed training step on a cluster: step time and breakdown, MFU, memory per GPU, feasibility.")
     @_guard

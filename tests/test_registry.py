@@ -68,7 +68,7 @@ def test_user_entry_from_files(tmp_path):
     chip = mlsysim.load(toml)
     assert mlsysim.Hardware.get("MyChip") is chip
     js = tmp_path / "grid.json"
-    js.write_text('{"id": "Mars", "name": "Mars base", "carbon_intensity": "10 gCO2e/kWh", "pue": 1.3}')
+    js.write_text('{"id": "MarsBase_UserTest", "name": "Mars base (a user file in a test)", "carbon_intensity": "10 gCO2e/kWh", "pue": 1.3}')
     assert mlsysim.load(js).pue == 1.3
     yml = tmp_path / "model.yaml"
     yml.write_text("id: TinyNet\nname: Tiny net\nkind: cnn\nparameters: 1e5\nflops_per_sample: 2 MFLOP\n")

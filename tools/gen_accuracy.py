@@ -140,19 +140,23 @@ ADDED_PHYSICS = [
      "(Fig. 4c, A100, causal, head dim 64: 0.55 at 2k, 0.56 at 4k-8k). MPT-7B H100 moved from +27.7% to +18.3% "
      "(off the known-miss list), MPT-70B H100 +19.2% to +13.9%, MPT-7B A100 +18.6% to +12.0%, MPT-70B A100 +11.6% "
      "to +8.2%."),
-    ("One engine of a phone SoC cannot saturate its DRAM", "`solvers/_defaults.py` `memory_efficiency(hw, unit)`, "
+    ("Measured bandwidth of one engine of a phone SoC", "`solvers/_defaults.py` `memory_efficiency(hw, unit)`, "
      "`engine_bandwidth`",
-     "On the Snapdragon 8 Gen 3 a bulk copy reaches 61.9 of 68 GB/s, but each processor alone reaches only 40-45 "
-     "GB/s while decoding, the GPU 43.3 (HeteroInfer, SOSP 2025, sections 3.3 and 5.4). A call on one engine "
-     "(`compute_unit=\"cpu\"`, `\"gpu\"`, `\"npu\"`) is capped at that engine's bandwidth. The phone tier had no "
-     "counted case; the three Snapdragon 8 Gen 3 decode cases now run at -11%, -13% (ExecuTorch, CPU) and -7% "
-     "(llama.cpp OpenCL, GPU), where the SoC's copy fraction alone would put them 43-50% high."),
-    ("Packed int4 dequantization", "`solvers/_terms.py` `DEQUANT_OPS`, `GGML_DEQUANT_OPS`",
-     "The int4 kernels of gpt-fast (PyTorch's tinygemm) and AWQ expand 8 weights from one 32-bit word with "
-     "FasterTransformer's packed conversion: 15 instructions per 8 weights (1.875 per weight) instead of the 3 "
-     "assumed per weight; llama.cpp's 4-bit blocks (one mask and one convert per weight, Metal "
-     "`block_q_n_dot_y`) cost 2. gpt-fast int4 Llama 2 70B moved from -23.5% to -8.3%, 7B -12.6% to +1.8%, "
-     "TinyChat on Orin +15.6% to +5.8%; llama.cpp Q4_0 on an M3 Max +4.8% to +11.6%."),
+     "On the Snapdragon 8 Gen 3 a bulk copy reached 61.9 of 68 GB/s, and each processor alone 40-45 GB/s while "
+     "decoding with HeteroInfer's kernels, the GPU 43.3 (SOSP 2025, sections 3.3 and 5.4). A call on one engine "
+     "(`compute_unit=\"cpu\"`, `\"gpu\"`, `\"npu\"`) is capped at that engine's figure, a whole-device call at "
+     "61.9 GB/s; other phones take only the copy fraction. The phone tier had no counted case; the three "
+     "Snapdragon 8 Gen 3 decode cases now run at -11%, -13% (ExecuTorch, CPU) and -7% (llama.cpp OpenCL, GPU): "
+     "their runs reached 46-49 GB/s, a little above HeteroInfer's kernels. The copy fraction alone would put "
+     "them 43-50% high."),
+    ("Dequantization counted from the kernels", "`solvers/_terms.py` `DEQUANT_OPS`, `GGML_DEQUANT_OPS`",
+     "gpt-fast's int4 kernel (PyTorch's tinygemm) expands 8 weights from one 32-bit word with "
+     "FasterTransformer's packed conversion: 15 instructions per 8 weights (1.875 per weight; AWQ's fp16 variant "
+     "is 13/8) instead of the 3 per weight assumed before. llama.cpp's 4-bit blocks: a shift and two ANDs per 8 "
+     "weights on CUDA (dp4a against int8 activations), a mask and a convert per weight on Metal. Moved: gpt-fast "
+     "int4 70B -23.5% to -8.3%, 70B TP8 -4.8% to +4.8%, 7B -12.6% to +1.8%; TinyChat Orin 7B +8.5% to -0.2%, 8B "
+     "+15.6% to +5.8%, RTX 4090 7B +11.2% to +8.2%, 8B +5.6% to +2.5%; llama.cpp Q4_0 RTX 4090 +1.0% to +7.9%, "
+     "Q4_K_M -0.1% to +6.5%, M3 Max +4.8% to +11.6% (the old per-weight count had leaned the other way)."),
     ("Microcontroller kernel libraries and cores", "`solvers/_defaults.py` `runtime_family`, `runtime_unit`",
      "TFLite Micro runs on one core; its kernel library (reference, CMSIS-NN, ESP-NN) selects the calibration "
      "row; the ESP32-S3 runs at the clock its build states. ESP32-S3 cases moved from -96% to -19% and -24%."),

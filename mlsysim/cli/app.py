@@ -27,10 +27,10 @@ class ZooKind(str, Enum):
     show = "show"
 
 
-
 #: the --unit option's help (eval, serve)
 UNIT_HELP = ("Compute unit of a multi-engine device (cpu, gpu, npu, dla, core; 'mlsysim show HW' lists them): that "
              "engine's peaks and, on a phone SoC, its own memory bandwidth. Default: the whole device.")
+
 
 def _version_cb(value: bool):
     if value:

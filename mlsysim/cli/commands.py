@@ -41,10 +41,12 @@ def eval_command(out: Output, model: str, hardware, batch_size, precision, effic
         return
     if hardware is None:
         raise ConfigError("eval: missing HARDWARE (e.g. 'mlsysim eval Llama3_8B H100')")
+    from ..solvers._inputs import as_hardware, check_unit
     from ..solvers.roofline import Engine
 
-    r = Engine.solve(model, hardware, batch_size=batch_size, precision=precision, efficiency=efficiency,
-                     seq_len=seq_len, mode=mode, compute_unit=unit)
+    hw = as_hardware(hardware)
+    r = Engine.solve(model, hw, batch_size=batch_size, precision=precision, efficiency=efficiency,
+                     seq_len=seq_len, mode=mode, compute_unit=check_unit(hw, unit))
     if out.json:
         out.emit_json("eval", {"result": r.to_dict()})
     else:
@@ -70,10 +72,13 @@ def eval_command(out: Output, model: str, hardware, batch_size, precision, effic
 
 def serve_command(out: Output, model, hardware, seq_len, batch_size, tp, output_len, precision, efficiency,
                   unit=None) -> None:
+    from ..solvers._inputs import as_hardware, check_unit
     from ..solvers.serving import ServingModel
 
-    r = ServingModel().solve(model, hardware, seq_len=seq_len, batch_size=batch_size, tp_size=tp,
-                             output_len=output_len, precision=precision, efficiency=efficiency, compute_unit=unit)
+    hw = as_hardware(hardware)
+    r = ServingModel().solve(model, hw, seq_len=seq_len, batch_size=batch_size, tp_size=tp,
+                             output_len=output_len, precision=precision, efficiency=efficiency,
+                             compute_unit=check_unit(hw, unit))
     if out.json:
         out.emit_json("serve", {"result": r.to_dict()})
     else:

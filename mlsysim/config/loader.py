@@ -213,10 +213,15 @@ def _resolve(cfg: SimulationConfig, where: str, lines: dict) -> LoadedConfig:
 
         fleet = Fleet(name=f"{hw_s.nodes or 1} x {node.name}", node=node, count=hw_s.nodes or 1, fabric=fabric)
     if hw_s.compute_unit is not None:  # one line naming the field and the device's units
+        from ..solvers._inputs import check_unit
+
         try:
-            hardware.unit(hw_s.compute_unit)
+            check_unit(hardware, hw_s.compute_unit)
         except ConfigError as exc:
             raise ConfigError(f"{at('hardware', 'compute_unit')}hardware.{exc}") from None
+        if cfg.workload.mode == "training" and (hw_s.cluster or hw_s.nodes):
+            raise ConfigError(f"{at('hardware', 'compute_unit')}hardware.compute_unit: applies to inference and "
+                              "serving; a distributed training run uses every engine of its accelerators")
     grid = get("grid", cfg.ops.region, "ops", "region") if cfg.ops.region else None
     dc = get("datacenter", cfg.ops.datacenter, "ops", "datacenter") if cfg.ops.datacenter else None
     if grid is None and dc is not None:

@@ -90,7 +90,14 @@ class SystemEvaluator:
         # ---- performance (and the memory facts feasibility needs) ----
         perf: dict = {}
         units: dict = {}
+        if compute_unit is not None:
+            from ..solvers._inputs import check_unit
+
+            compute_unit = check_unit(hw, compute_unit)
         if mode == "training" and flt is not None and getattr(model, "kind", "") == "transformer":
+            if compute_unit not in (None, "all"):
+                raise ConfigError("compute_unit: applies to inference and serving; a distributed training run "
+                                  "uses every engine of its accelerators")
             perf, units, mem_dev, cap, fits, extra = _training(model, flt, b, precision, seq_len, efficiency, tp_size, pp_size,
                                                                assumptions, parallelism or {})
             details.update(extra)

@@ -221,23 +221,23 @@ def gemm_efficiency(hw, precision: str, runtime: str | None = None) -> Default:
 
 
 def memory_efficiency(hw, unit: str | None = None) -> Default:
-    """Achievable fraction of peak memory bandwidth (device-to-device copy); for one engine of a
-    system-on-chip (``unit``: ``cpu``, ``gpu``, ``npu``) running alone, at most that engine's own
-    measured bandwidth over the device peak (``engine_bandwidth``).
+    """Achievable fraction of peak memory bandwidth (device-to-device copy), at most the measured
+    bandwidth of the engine the call runs on (``engine_bandwidth``; ``unit`` None or ``"all"``: the
+    whole device) over the device peak: η_mem(u) = min(η_mem, B_u / B_mem) (math page N3).
 
-    On a phone SoC no single processor saturates the shared DRAM: on the Snapdragon 8 Gen 3 a
-    bulk copy reaches 61.9 of 68 GB/s, but each processor alone reaches only 40-45 GB/s while
-    decoding, the GPU 43.3 (Chen et al., SOSP 2025, arXiv 2501.14794, sections 3.3 and 5.4)."""
+    Rows of this quantity exist for the Snapdragon 8 Gen 3, from HeteroInfer (Chen et al., SOSP 2025,
+    arXiv 2501.14794, sections 3.3 and 5.4): the whole SoC reaches 61.9 GB/s in a bulk copy, and one
+    processor alone 40-45 GB/s while decoding with the authors' kernels (the GPU 43.3). On the
+    device they were measured on they apply as absolute bandwidths; the tier's other devices take
+    only the copy fraction (the tier median), never another device's absolute figure."""
     d = _lookup("memory_efficiency", hw.id, hw.tier, None, 1.0)
-    if unit in (None, "all"):
-        return d
-    e = engine_bandwidth(hw.id, unit)
+    e = engine_bandwidth(hw.id, "all" if unit in (None, "all") else unit)
     peak = float(hw.memory.bandwidth.to("B/s").magnitude) if hw.memory.bandwidth is not None else 0.0
     if e is None or not peak or e.value / peak >= d.value:
         return d
-    return Default(e.value / peak, f"engine ceiling: the {unit} alone reaches {e.value / 1e9:.1f} GB/s of "
-                                   f"{peak / 1e9:.1f} ({e.source}); the whole device's copy fraction is "
-                                   f"{d.value:.3f} ({d.source})")
+    who = "the whole device" if unit in (None, "all") else f"the {unit} alone"
+    return Default(e.value / peak, f"measured ceiling: {who} reaches {e.value / 1e9:.1f} GB/s of {peak / 1e9:.1f} "
+                                   f"({e.source}); the copy fraction is {d.value:.3f} ({d.source})")
 
 
 @lru_cache(maxsize=64)

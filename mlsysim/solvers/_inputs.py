@@ -61,6 +61,24 @@ def check_choice(v, allowed, name: str):
     return v
 
 
+def check_unit(hw, unit, name: str = "compute_unit") -> str | None:
+    """A compute unit a user names (CLI ``--unit``, config ``hardware.compute_unit``, MCP): None,
+    ``"all"`` (every engine) or one of the units the device lists, case-insensitive. A device with
+    a single engine lists none, so any other name is refused rather than silently ignored."""
+    if unit is None:
+        return None
+    u = str(unit).strip().lower()
+    if u == "all":
+        return u
+    units = list(getattr(hw, "compute_units", None) or {})
+    if not units:
+        raise ConfigError(f"{name}: {hw.name} has one engine (no per-unit peaks); omit {name} or give 'all', "
+                          f"got {unit!r}")
+    if u not in units:
+        raise ConfigError(f"{name}: {hw.name} has units all, {', '.join(units)}; got {unit!r}")
+    return u
+
+
 #: smallest efficiency accepted: below it a step of any size would take longer than floating point
 #: can hold (1e-300 of peak is a typing mistake, not a machine)
 MIN_EFFICIENCY = 1e-6
@@ -125,8 +143,8 @@ def efficiencies(hw, used: str, efficiency, memory_efficiency, runtime, assumpti
                  unit: str | None = None) -> tuple[float, float]:
     """(η, η_mem): the given fractions, checked, or the calibration defaults for this device and
     precision (``_defaults``), each default recorded in ``assumptions`` with the rows it comes from.
-    ``unit``: the compute unit the call runs on, whose own bandwidth ceiling (a SoC engine that
-    cannot saturate the shared DRAM alone) caps η_mem."""
+    ``unit``: the compute unit the call runs on, whose measured bandwidth (one engine of a SoC
+    streams less than the whole chip) caps η_mem."""
     from . import _defaults
 
     if efficiency is None:

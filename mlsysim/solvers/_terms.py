@@ -11,6 +11,7 @@ import bisect
 import math
 
 from ..core.precision import PRECISIONS, normalize_precision
+from ..core.errors import ConfigError
 
 __all__ = ["hw_terms", "model_terms", "peak_rate"]
 
@@ -64,7 +65,12 @@ def peak_rate(hw, precision: str, unit: str | None = None) -> tuple[float, str]:
     key = precision if unit in (None, "all") else (unit, precision)
     r = t["rates"].get(key)
     if r is None:
-        q, used = hw.unit(unit).peak(precision)
+        try:
+            q, used = hw.unit(unit).peak(precision)
+        except ConfigError as exc:
+            if unit in (None, "all"):
+                raise
+            raise ConfigError(f"compute_unit {unit!r}: {exc}".replace("this device", "this unit")) from None
         r = (float(q.to("FLOP/s").magnitude), used)
         t["rates"][key] = r
     return r
@@ -204,7 +210,8 @@ def weight_read_params(t: dict, sequences: float) -> float:
 #: ``_weight_int4pack_mm``) turns one 32-bit word of 8 int4 values into 4 packed bf16 pairs with
 #: 4 LOP3 (mask and OR in a magic exponent), 3 shifts and 4 ``fma.rn.bf16x2`` (subtract the magic
 #: bias), then applies scale and zero point with 4 ``__hfma2``: 15 instructions per 8 weights,
-#: 1.875 per weight (the fp16 variant needs one shift instead of three: 13/8). Each packed
+#: 1.875 per weight (AWQ's fp16 variant, TinyChat's kernel, needs one shift instead of three:
+#: 13/8; the bf16 count is used for both, about 2% of a TinyChat int4 decode step). Each packed
 #: instruction handles two weights, which is why the count is below one extract, one convert and
 #: one multiply-add per weight. fp8 and 16-bit formats feed the tensor cores directly (0). The
 #: count follows from the kernel's instruction sequence, not a fit.
@@ -219,21 +226,25 @@ BF16_ROUND_EMULATED_ISAS = ("CDNA 2", "CDNA 3")
 BF16_ROUND_EMULATED_OPS = 5.0
 
 
-#: vector ops per weight of llama.cpp's 4-bit block formats, which do not use the packed
-#: conversion above: ggml's mat-vec kernel (Metal ``block_q_n_dot_y`` for Q4_0/Q4_1) masks each
-#: nibble out of a 16-bit word (``qs[i/2] & 0x000F``, ``& 0x0F00``, ...) and converts it to float,
-#: the shifts being folded into activations pre-scaled by 1, 1/16, 1/256, 1/4096 and the block
-#: scale applied once per half-block: one AND and one convert per weight, 2; the multiply-add
-#: with the activation is the product itself (the pass's FLOPs). 8-bit blocks (Q8_0, Q6_K) keep
-#: the int8 count (one convert).
-GGML_DEQUANT_OPS = {"int4": 2.0}
+#: vector ops per weight of llama.cpp's 4-bit block formats, by backend (llama.cpp runs CUDA on
+#: NVIDIA GPUs, the same code through HIP on AMD, Metal on Apple). CUDA's mat-vec kernel
+#: (``vec_dot_q4_0_q8_1_impl``) unpacks one 32-bit word of 8 weights with one shift and two ANDs
+#: (``(v >> 0) & 0x0F0F0F0F``, ``(v >> 4) & 0x0F0F0F0F``) and multiplies them with ``dp4a`` against
+#: int8 activations: 3/8 per weight. Metal's (``block_q_n_dot_y``) masks each nibble out of a
+#: 16-bit word and converts it to float, the shifts folded into activations pre-scaled by 1, 1/16,
+#: 1/256, 1/4096: one AND and one convert, 2. Other backends (CPU, Vulkan, OpenCL) were not read
+#: and take Metal's scalar count. The multiply-adds are the pass's own FLOPs in every case. 8-bit
+#: blocks (Q8_0, Q6_K) keep the int8 count (one convert).
+GGML_DEQUANT_OPS = {"cuda": {"int4": 3.0 / 8.0}, "other": {"int4": 2.0}}
+GGML_CUDA_VENDORS = ("NVIDIA", "AMD")
 
 
 def dequant_ops(hw, precision: str, ggml: bool = False) -> float:
     """Vector ops per weight to expand a weight-only quantized weight to a bf16 operand
-    (``DEQUANT_OPS``; ``GGML_DEQUANT_OPS`` for a llama.cpp block format), plus a software rounding
+    (``DEQUANT_OPS``; ``GGML_DEQUANT_OPS`` of the device's llama.cpp backend for a block format), plus a software rounding
     to bf16 on ISAs without the instruction."""
-    ops = (GGML_DEQUANT_OPS.get(precision) if ggml else None) or DEQUANT_OPS.get(precision, 0.0)
+    backend = "cuda" if (getattr(hw, "vendor", None) or "") in GGML_CUDA_VENDORS else "other"
+    ops = (GGML_DEQUANT_OPS[backend].get(precision) if ggml else None) or DEQUANT_OPS.get(precision, 0.0)
     desc = (getattr(hw, "description", None) or "")
     if ops and any(isa in desc for isa in BF16_ROUND_EMULATED_ISAS):
         ops += BF16_ROUND_EMULATED_OPS
