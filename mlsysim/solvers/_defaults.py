@@ -232,8 +232,10 @@ def memory_efficiency(hw, unit: str | None = None) -> Default:
     only the copy fraction (the tier median), never another device's absolute figure."""
     d = _lookup("memory_efficiency", hw.id, hw.tier, None, 1.0)
     e = engine_bandwidth(hw.id, "all" if unit in (None, "all") else unit)
+    if e is None:  # the common case: no measured ceiling (and no unit conversion on the hot path)
+        return d
     peak = float(hw.memory.bandwidth.to("B/s").magnitude) if hw.memory.bandwidth is not None else 0.0
-    if e is None or not peak or e.value / peak >= d.value:
+    if not peak or e.value / peak >= d.value:
         return d
     who = "the whole device" if unit in (None, "all") else f"the {unit} alone"
     return Default(e.value / peak, f"measured ceiling: {who} reaches {e.value / 1e9:.1f} GB/s of {peak / 1e9:.1f} "
