@@ -197,11 +197,10 @@ def build_server() -> Any:
     def solve_roofline(model: str, hardware: str, batch_size: int = 1, precision: str = "fp16",
                        efficiency: float | None = None, seq_len: int | None = None, mode: str = "inference",
                        compute_unit: str | None = None) -> dict:
+        from .solvers._inputs import as_hardware, check_unit
         from .solvers.roofline import Engine
 
         _bounded("batch_size", batch_size, MAX_BATCH)
-        from .solvers._inputs import as_hardware, check_unit
-
         hw = as_hardware(hardware)
         return Engine.solve(model, hw, batch_size=batch_size, precision=precision, efficiency=efficiency,
                             seq_len=seq_len, mode=mode, compute_unit=check_unit(hw, compute_unit)).to_dict()
@@ -210,11 +209,10 @@ def build_server() -> Any:
     @_guard
     def solve_serving(model: str, hardware: str, seq_len: int | None = None, batch_size: int = 1, tp_size: int = 1,
                       output_len: int | None = None, precision: str = "fp16", compute_unit: str | None = None) -> dict:
+        from .solvers._inputs import as_hardware, check_unit
         from .solvers.serving import ServingModel
 
         _bounded("batch_size", batch_size, MAX_BATCH)
-        from .solvers._inputs import as_hardware, check_unit
-
         hw = as_hardware(hardware)
         return ServingModel().solve(model, hw, seq_len=seq_len, batch_size=batch_size, tp_size=tp_size,
                                     output_len=output_len, precision=precision,

@@ -40,8 +40,6 @@ def _write(tmp_path, text, name="c.yaml"):
      "line 5: hardware.compute_unit: Qualcomm Snapdragon 8 Gen 3 has units all, cpu, gpu, npu; got 'tpu'"),
     ('workload:\n  name: ResNet50\nhardware:\n  name: H100\n  compute_unit: gpu\n',
      "line 5: hardware.compute_unit: NVIDIA H100 SXM5 80GB has one engine"),
-    ('workload:\n  name: Llama3_8B\n  mode: training\nhardware:\n  name: JetsonAGXOrin\n  nodes: 2\n  compute_unit: dla\n',
-     "hardware.compute_unit: applies to inference and serving"),
 ])
 def test_errors_name_file_line_and_path(tmp_path, text, needle):
     p = _write(tmp_path, text)
@@ -119,3 +117,14 @@ def test_compute_unit_from_a_config(tmp_path):
     ratio = whole.details["serving"].itl.to("s").magnitude / gpu.details["serving"].itl.to("s").magnitude
     assert 0.6 < ratio < 0.75  # decode is memory-bound: 43.3 GB/s on the GPU against the SoC's 61.9
     assert any("measured ceiling: the gpu alone" in a for a in gpu.details["serving"].assumptions)
+
+
+def test_compute_unit_refused_for_distributed_training(tmp_path, cli):
+    """A distributed training run uses every engine: the evaluator refuses a unit, and the CLI names
+    the config line it came from."""
+    p = _write(tmp_path, "workload:\n  name: Llama3_8B\n  mode: training\nhardware:\n  name: JetsonAGXOrin\n"
+                         "  nodes: 2\n  compute_unit: dla\n")
+    r = cli("eval", str(p))
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "line 7: hardware.compute_unit: applies to inference and serving" in lines[0]

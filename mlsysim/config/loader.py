@@ -219,9 +219,6 @@ def _resolve(cfg: SimulationConfig, where: str, lines: dict) -> LoadedConfig:
             check_unit(hardware, hw_s.compute_unit)
         except ConfigError as exc:
             raise ConfigError(f"{at('hardware', 'compute_unit')}hardware.{exc}") from None
-        if cfg.workload.mode == "training" and (hw_s.cluster or hw_s.nodes):
-            raise ConfigError(f"{at('hardware', 'compute_unit')}hardware.compute_unit: applies to inference and "
-                              "serving; a distributed training run uses every engine of its accelerators")
     grid = get("grid", cfg.ops.region, "ops", "region") if cfg.ops.region else None
     dc = get("datacenter", cfg.ops.datacenter, "ops", "datacenter") if cfg.ops.datacenter else None
     if grid is None and dc is not None:
