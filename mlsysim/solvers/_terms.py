@@ -241,10 +241,13 @@ GGML_CUDA_VENDORS = ("NVIDIA", "AMD")
 
 def dequant_ops(hw, precision: str, ggml: bool = False) -> float:
     """Vector ops per weight to expand a weight-only quantized weight to a bf16 operand
-    (``DEQUANT_OPS``; ``GGML_DEQUANT_OPS`` of the device's llama.cpp backend for a block format), plus a software rounding
-    to bf16 on ISAs without the instruction."""
-    backend = "cuda" if (getattr(hw, "vendor", None) or "") in GGML_CUDA_VENDORS else "other"
-    ops = (GGML_DEQUANT_OPS[backend].get(precision) if ggml else None) or DEQUANT_OPS.get(precision, 0.0)
+    (``DEQUANT_OPS``; ``GGML_DEQUANT_OPS`` of the device's llama.cpp backend for a block format),
+    plus a software rounding to bf16 on ISAs without the instruction."""
+    ops = None
+    if ggml:
+        backend = "cuda" if (getattr(hw, "vendor", None) or "") in GGML_CUDA_VENDORS else "other"
+        ops = GGML_DEQUANT_OPS[backend].get(precision)
+    ops = ops or DEQUANT_OPS.get(precision, 0.0)
     desc = (getattr(hw, "description", None) or "")
     if ops and any(isa in desc for isa in BF16_ROUND_EMULATED_ISAS):
         ops += BF16_ROUND_EMULATED_OPS

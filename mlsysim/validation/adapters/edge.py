@@ -240,12 +240,9 @@ def _decode(case, per_token: bool):
     model, hw = model_of(case), hardware_of(case)
     cf = case.config
     b = int(number(cf.get("batch_size", 1), "batch_size"))
-    if per_token:  # TinyChat: generation after a prompt
-        s = int(number(cf["input_len"], "input_len")) if "input_len" in cf else LLAMA_BENCH_PROMPT
-        out = int(number(cf["output_len"], "output_len")) if "output_len" in cf else LLAMA_BENCH_GEN
-    else:  # generated tokens/s after the stated prompt; llama-bench tg N: N tokens from an empty prompt
-        s = int(number(cf["input_len"], "input_len")) if "input_len" in cf else 1
-        out = int(number(cf["output_len"], "output_len")) if "output_len" in cf else LLAMA_BENCH_GEN
+    # the stated prompt; else TinyChat's "> 500 tokens" (per-token latency) or llama-bench tg N's empty prompt
+    s = int(number(cf["input_len"], "input_len")) if "input_len" in cf else (LLAMA_BENCH_PROMPT if per_token else 1)
+    out = int(number(cf["output_len"], "output_len")) if "output_len" in cf else LLAMA_BENCH_GEN
     kw = {"seq_len": s, "batch_size": b, "output_len": out, **_serving_kwargs(case)}
     r = _serve(model, hw, kw)
     itl = r.itl.to("s").magnitude
